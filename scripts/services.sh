@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# Local dependencies for antenna-ingest: PostgreSQL 15, pgbouncer (transaction pooling),
+# Redis, nats-server with JetStream and RabbitMQ, all on loopback with their state under
+# .local/services (git-ignored).
+#
+#   scripts/services.sh up        install missing Debian packages, start everything, wait until ready
+#   scripts/services.sh down      stop everything started by `up`
+#   scripts/services.sh env       print the exports antenna-ingest and the tests read
+#   scripts/services.sh status    one line per service
+#   scripts/services.sh restart <postgres|pgbouncer|redis|nats|rabbitmq>   (used by fault tests)
+#   scripts/services.sh stop|start <service>
+#
+# Works as root (PostgreSQL and pgbouncer then run as the `postgres` system user) and as a
+# normal user with sudo (only apt-get needs it). Idempotent: `up` twice starts nothing twice.
+set -euo pipefail
+
+root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+state="${INGEST_SERVICES_DIR:-$root_dir/.local/services}"
+
+pg_port="${INGEST_PG_PORT:-55432}"
+bouncer_port="${INGEST_PGBOUNCER_PORT:-56432}"
+redis_port="${INGEST_REDIS_PORT:-56379}"
+nats_port="${INGEST_NATS_PORT:-54222}"
+nats_http_port="${INGEST_NATS_HTTP_PORT:-58222}"
+rabbit_port="${INGEST_RABBITMQ_PORT:-55672}"
+rabbit_dist_port="${INGEST_RABBITMQ_DIST_PORT:-55673}"
+bouncer_pool_size="${INGEST_PGBOUNCER_POOL_SIZE:-20}"
+db_user=antenna
+db_password=antenna
+db_name=antenna
+
+pg_bin=/usr/lib/postgresql/15/bin
+packages=(postgresql-15 pgbouncer redis-server nats-server rabbitmq-server)
+
+log() { printf 'services: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# PostgreSQL and pgbouncer refuse to run as root; everything else runs as the caller.
+db_owner() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
+as_db_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  # The packages' own init scripts may try to start default instances; policy-rc.d stops that.
+  as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
+}
+
+wait_for() { # description, seconds, command...
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then log "$what did not become ready in ${seconds}s"; return 1; fi
+    sleep 0.2
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_dir="$state/postgres"
+pg_data="$pg_dir/data"
+
+postgres_start() {
+  if [ ! -f "$pg_data/PG_VERSION" ]; then
+    mkdir -p "$pg_dir"
+    chown "$(db_owner)" "$pg_dir"
+    local pwfile="$pg_dir/pwfile"
+    echo "$db_password" > "$pwfile"
+    chown "$(db_owner)" "$pwfile"
+    as_db_owner "$pg_bin/initdb" -D "$pg_data" -U "$db_user" --pwfile="$pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+    cat >> "$pg_data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$pg_dir'
+max_connections = 300
+shared_buffers = 256MB
+logging_collector = off
+timezone = 'UTC'
+EOF
+  fi
+  if ! as_db_owner "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+    as_db_owner "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_dir/postgres.log" -w -t 60 start >/dev/null
+  fi
+  wait_for postgres 60 "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port"
+  if ! PGPASSWORD=$db_password psql -h 127.0.0.1 -p "$pg_port" -U "$db_user" -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname='$db_name'" | grep -q 1; then
+    PGPASSWORD=$db_password psql -h 127.0.0.1 -p "$pg_port" -U "$db_user" -d postgres -qc "CREATE DATABASE $db_name" >/dev/null
+  fi
+}
+
+postgres_stop() {
+  [ -f "$pg_data/PG_VERSION" ] || return 0
+  as_db_owner "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- pgbouncer
+bouncer_dir="$state/pgbouncer"
+
+pgbouncer_start() {
+  mkdir -p "$bouncer_dir"
+  cat > "$bouncer_dir/pgbouncer.ini" <<EOF
+[databases]
+* = host=127.0.0.1 port=$pg_port
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $bouncer_dir/userlist.txt
+admin_users = $db_user
+stats_users = $db_user
+pool_mode = transaction
+default_pool_size = $bouncer_pool_size
+max_client_conn = 2000
+max_db_connections = 0
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = $bouncer_dir/pgbouncer.log
+pidfile = $bouncer_dir/pgbouncer.pid
+EOF
+  printf '"%s" "%s"\n' "$db_user" "$db_password" > "$bouncer_dir/userlist.txt"
+  chown -R "$(db_owner)" "$bouncer_dir"
+  if ! pid_alive "$bouncer_dir/pgbouncer.pid"; then
+    as_db_owner pgbouncer -d "$bouncer_dir/pgbouncer.ini" >/dev/null
+  fi
+  wait_for pgbouncer 30 env PGPASSWORD=$db_password psql -h 127.0.0.1 -p "$bouncer_port" -U "$db_user" -d "$db_name" -tAc "SELECT 1"
+}
+
+pgbouncer_stop() {
+  if pid_alive "$bouncer_dir/pgbouncer.pid"; then
+    local pid; pid=$(cat "$bouncer_dir/pgbouncer.pid")
+    kill "$pid" 2>/dev/null || true
+    wait_for "pgbouncer stop" 20 sh -c "! kill -0 $pid 2>/dev/null"
+  fi
+}
+
+# ---------------------------------------------------------------- Redis
+redis_dir="$state/redis"
+
+redis_start() {
+  mkdir -p "$redis_dir"
+  if ! pid_alive "$redis_dir/redis.pid"; then
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no \
+      --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" --databases 64 >/dev/null
+  fi
+  wait_for redis 30 redis-cli -p "$redis_port" ping
+}
+
+redis_stop() {
+  if pid_alive "$redis_dir/redis.pid"; then
+    local pid; pid=$(cat "$redis_dir/redis.pid")
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    wait_for "redis stop" 20 sh -c "! kill -0 $pid 2>/dev/null"
+  fi
+}
+
+# ---------------------------------------------------------------- NATS
+nats_dir="$state/nats"
+
+nats_start() {
+  mkdir -p "$nats_dir/jetstream"
+  cat > "$nats_dir/nats.conf" <<EOF
+listen: 127.0.0.1:$nats_port
+http: 127.0.0.1:$nats_http_port
+max_payload: 64MB
+max_pending: 256MB
+jetstream {
+  store_dir: "$nats_dir/jetstream"
+  max_memory_store: 1GB
+  max_file_store: 20GB
+}
+EOF
+  if ! pid_alive "$nats_dir/nats.pid"; then
+    nohup nats-server -c "$nats_dir/nats.conf" -P "$nats_dir/nats.pid" -l "$nats_dir/nats.log" >/dev/null 2>&1 &
+  fi
+  wait_for nats 30 curl -fsS "http://127.0.0.1:$nats_http_port/healthz?js-enabled-only=true"
+}
+
+nats_stop() {
+  if pid_alive "$nats_dir/nats.pid"; then
+    local pid; pid=$(cat "$nats_dir/nats.pid")
+    kill "$pid" 2>/dev/null || true
+    wait_for "nats stop" 20 sh -c "! kill -0 $pid 2>/dev/null"
+  fi
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+rabbit_dir="$state/rabbitmq"
+
+rabbit_env() {
+  export HOME="$rabbit_dir"   # the Erlang cookie lives here, shared by server and rabbitmqctl
+  export RABBITMQ_NODENAME="ingest@localhost"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT="$rabbit_port"
+  export RABBITMQ_DIST_PORT="$rabbit_dist_port"
+  export RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia"
+  export RABBITMQ_LOG_BASE="$rabbit_dir/log"
+  export RABBITMQ_FEATURE_FLAGS_FILE="$rabbit_dir/feature_flags"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins"
+  export RABBITMQ_PID_FILE="$rabbit_dir/rabbitmq.pid"
+  export RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+}
+
+rabbitmq_ctl() { (rabbit_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n ingest@localhost "$@"); }
+
+rabbitmq_start() {
+  mkdir -p "$rabbit_dir/mnesia" "$rabbit_dir/log"
+  [ -f "$rabbit_dir/enabled_plugins" ] || echo "[]." > "$rabbit_dir/enabled_plugins"
+  # Antenna runs RabbitMQ with a 7-day consumer_timeout; the same here so late acks are legal.
+  cat > "$rabbit_dir/rabbitmq.conf" <<EOF
+consumer_timeout = 604800000
+loopback_users = none
+EOF
+  if [ ! -f "$rabbit_dir/.erlang.cookie" ]; then
+    head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$rabbit_dir/.erlang.cookie"
+    chmod 400 "$rabbit_dir/.erlang.cookie"
+  fi
+  if ! pid_alive "$rabbit_dir/rabbitmq.pid"; then
+    (rabbit_env; nohup /usr/lib/rabbitmq/bin/rabbitmq-server > "$rabbit_dir/log/startup.log" 2>&1 &)
+  fi
+  wait_for rabbitmq 120 rabbitmq_ctl await_startup --timeout 5
+}
+
+rabbitmq_stop() {
+  if pid_alive "$rabbit_dir/rabbitmq.pid"; then
+    local pid; pid=$(cat "$rabbit_dir/rabbitmq.pid")
+    rabbitmq_ctl shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    wait_for "rabbitmq stop" 30 sh -c "! kill -0 $pid 2>/dev/null"
+  fi
+}
+
+# ---------------------------------------------------------------- commands
+print_env() {
+  cat <<EOF
+export DATABASE_URL='postgres://$db_user:$db_password@127.0.0.1:$bouncer_port/$db_name'
+export INGEST_DIRECT_DATABASE_URL='postgres://$db_user:$db_password@127.0.0.1:$pg_port/$db_name'
+export REDIS_URL='redis://127.0.0.1:$redis_port/0'
+export NATS_URL='nats://127.0.0.1:$nats_port'
+export CELERY_BROKER_URL='amqp://guest:guest@127.0.0.1:$rabbit_port/'
+export INGEST_PGBOUNCER_ADMIN_URL='postgres://$db_user:$db_password@127.0.0.1:$bouncer_port/pgbouncer'
+export INGEST_NATS_MONITOR_URL='http://127.0.0.1:$nats_http_port'
+export INGEST_PGBOUNCER_POOL_SIZE='$bouncer_pool_size'
+EOF
+}
+
+status_line() { # name pidfile-or-check
+  if "$2" >/dev/null 2>&1; then echo "$1: up"; else echo "$1: down"; fi
+}
+
+postgres_up() { "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port"; }
+pgbouncer_up() { pid_alive "$bouncer_dir/pgbouncer.pid"; }
+redis_up() { redis-cli -p "$redis_port" ping; }
+nats_up() { curl -fsS "http://127.0.0.1:$nats_http_port/healthz"; }
+rabbitmq_up() { pid_alive "$rabbit_dir/rabbitmq.pid"; }
+
+service_names=(postgres pgbouncer redis nats rabbitmq)
+
+check_name() {
+  case " ${service_names[*]} " in *" $1 "*) ;; *) log "unknown service '$1' (one of: ${service_names[*]})"; exit 2;; esac
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  up)
+    install_packages
+    mkdir -p "$state"
+    postgres_start; pgbouncer_start; redis_start; nats_start; rabbitmq_start
+    log "all services up (state in $state)"
+    ;;
+  down)
+    rabbitmq_stop; nats_stop; redis_stop; pgbouncer_stop; postgres_stop
+    log "all services stopped"
+    ;;
+  env) print_env ;;
+  status) for s in "${service_names[@]}"; do status_line "$s" "${s}_up"; done ;;
+  start|stop) check_name "${2:-}"; "${2}_${cmd}" ;;
+  restart) check_name "${2:-}"; "${2}_stop"; "${2}_start" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): restore and build, start the local services, run the
+# unit and integration tests, publish the native binary with Native AOT, run the end-to-end tests
+# against that binary, then stop the services. Works on a fresh Debian machine with the .NET SDK.
+#   scripts/test.sh            everything
+#   INGEST_KEEP_SERVICES=1     leave the services running afterwards
+set -euo pipefail
+root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root_dir"
+started=$SECONDS
+
+step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - started)); }
+
+step "services"
+scripts/services.sh up
+if [ "${INGEST_KEEP_SERVICES:-0}" != 1 ]; then
+  trap 'scripts/services.sh down' EXIT
+fi
+eval "$(scripts/services.sh env)"
+
+step "build"
+dotnet build antenna-ingest-aot.sln -c Release -nologo -v quiet
+
+run_tests() { # project, extra args...
+  local project=$1; shift
+  dotnet test "tests/$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@"
+}
+
+step "unit tests"
+run_tests AntennaIngest.UnitTests
+
+step "integration tests (real PostgreSQL, pgbouncer, Redis, NATS, RabbitMQ)"
+run_tests AntennaIngest.IntegrationTests
+
+step "native AOT publish"
+scripts/publish.sh "$root_dir/artifacts/publish"
+export INGEST_BINARY="$root_dir/artifacts/publish/antenna-ingest"
+
+step "end-to-end tests against the native binary"
+run_tests AntennaIngest.EndToEndTests
+
+step "all tests passed in $((SECONDS - started)) s"

@@ -1,0 +1,50 @@
+using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Health;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace AntennaIngest.Amqp.Connections;
+
+/// <summary>The broker connection: one long-lived connection with automatic recovery.</summary>
+public static class AmqpConnector
+{
+    public static ConnectionFactory CreateFactory(CelerySettings settings) => new()
+    {
+        Uri = settings.BrokerUrl,
+        ClientProvidedName = "antenna-ingest",
+        AutomaticRecoveryEnabled = true,
+        TopologyRecoveryEnabled = true,
+        NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
+        // Celery's broker settings in Antenna: heartbeat 30 s, connect timeout 40 s.
+        RequestedHeartbeat = TimeSpan.FromSeconds(30),
+        RequestedConnectionTimeout = TimeSpan.FromSeconds(40),
+    };
+
+    public static async Task<DependencyStatus> CheckAsync(CelerySettings settings)
+    {
+        try
+        {
+            await using var connection = await CreateFactory(settings).CreateConnectionAsync("antenna-ingest check");
+            await using var channel = await connection.CreateChannelAsync();
+            string queueState;
+            try
+            {
+                var declared = await channel.QueueDeclarePassiveAsync(settings.Queue);
+                queueState = $"queue {settings.Queue}: {declared.MessageCount} ready, {declared.ConsumerCount} consumers";
+            }
+            catch (OperationInterruptedException)
+            {
+                queueState = $"queue {settings.Queue} not declared yet (run declares it as Celery does)";
+            }
+
+            var version = connection.ServerProperties is { } properties && properties.TryGetValue("version", out var raw) && raw is byte[] bytes
+                ? System.Text.Encoding.UTF8.GetString(bytes)
+                : "?";
+            return new DependencyStatus("rabbitmq", true, $"ok {settings.Redacted} (RabbitMQ {version}, {queueState})");
+        }
+        catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException)
+        {
+            return new DependencyStatus("rabbitmq", false, $"cannot reach {settings.Redacted}: {e.InnerException?.Message ?? e.Message}");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Health;
+using StackExchange.Redis;
+
+namespace AntennaIngest.Redis.Connections;
+
+/// <summary>Creates the process's one multiplexer and checks it.</summary>
+public static class RedisConnector
+{
+    public static ConfigurationOptions Options(RedisSettings settings)
+    {
+        var options = ConfigurationOptions.Parse(settings.Configuration);
+        options.ClientName = "antenna-ingest";
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 5000;
+        options.SyncTimeout = 10000;
+        options.AsyncTimeout = 10000;
+        options.KeepAlive = 60;
+        return options;
+    }
+
+    public static Task<ConnectionMultiplexer> ConnectAsync(RedisSettings settings, TextWriter? log = null) =>
+        ConnectionMultiplexer.ConnectAsync(Options(settings), log);
+
+    public static async Task<DependencyStatus> CheckAsync(RedisSettings settings)
+    {
+        try
+        {
+            await using var multiplexer = await ConnectAsync(settings);
+            var database = multiplexer.GetDatabase(settings.Database);
+            var latency = await database.PingAsync();
+            var server = multiplexer.GetServers().FirstOrDefault();
+            return new DependencyStatus("redis", true, $"ok {settings.Redacted} (db {settings.Database}, Redis {server?.Version}, ping {latency.TotalMilliseconds:0.0} ms)");
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException)
+        {
+            return new DependencyStatus("redis", false, $"cannot reach {settings.Redacted}: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var newline = text.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? text : text[..newline];
+    }
+}

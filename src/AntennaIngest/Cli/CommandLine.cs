@@ -1,0 +1,30 @@
+using System.CommandLine;
+using AntennaIngest.Hosting;
+
+namespace AntennaIngest.Cli;
+
+/// <summary>The command tree. Every command has --help; the root has --version.</summary>
+internal static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "antenna-ingest: processes Antenna's ML pipeline results (Celery queue ml_results and/or a JetStream stream) " +
+            "into Antenna's PostgreSQL schema, Redis job state and NATS task acks.\n" +
+            "Configuration comes from environment variables; `antenna-ingest settings` lists them.");
+
+        var run = new Command("run", "Start the configured intakes and process results until SIGTERM/SIGINT; then drain and exit 0.");
+        run.SetAction((_, cancellationToken) => IngestApplication.RunAsync(cancellationToken));
+
+        var check = new Command("check", "Connect to PostgreSQL, Redis, NATS and RabbitMQ, verify Antenna's tables and columns; one line each, exit 1 on any problem, 2 on a bad setting.");
+        check.SetAction((_, cancellationToken) => CheckCommand.RunAsync(Console.Out, Console.Error, cancellationToken));
+
+        var settings = new Command("settings", "List every environment variable with its default and effect (secrets are not printed).");
+        settings.SetAction(_ => SettingsCommand.Run(Console.Out));
+
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(check);
+        root.Subcommands.Add(settings);
+        return root;
+    }
+}
