@@ -1,0 +1,160 @@
+using AntennaIngest.Core.Contracts;
+
+namespace AntennaIngest.Core.Processing;
+
+// The processing core talks to the outside through these ports; each adapter project implements
+// the ones for its system. They are deliberately few and coarse: one call per effect.
+
+/// <summary>Antenna's AsyncJobStateManager keys in Redis.</summary>
+public interface IJobStateStore
+{
+    /// <summary>SREM processed from pending:process, SADD failed; null when the job's state is gone.</summary>
+    ValueTask<JobStateSnapshot?> UpdateProcessStageAsync(long jobId, IReadOnlyList<string> processedIds, IReadOnlyList<string> failedIds, CancellationToken cancellationToken);
+
+    /// <summary>SREM from pending:results and, only if that removed ids, add <paramref name="counts"/> to the counters; null when the state is gone.</summary>
+    ValueTask<JobStateSnapshot?> UpdateResultsStageAsync(long jobId, IReadOnlyList<string> processedIds, ResultCounts counts, CancellationToken cancellationToken);
+
+    /// <summary>A result that can never be saved: its images count as processed and failed in both stages.</summary>
+    ValueTask<JobStateSnapshot?> MarkFailedAsync(long jobId, IReadOnlyList<string> imageIds, CancellationToken cancellationToken);
+
+    /// <summary>DEL of the job's keys (idempotent).</summary>
+    ValueTask CleanupAsync(long jobId, CancellationToken cancellationToken);
+}
+
+/// <summary>A job row as the result path needs it.</summary>
+/// <param name="StoredCounts">The results-stage params currently in progress JSON (seed for a job Celery started).</param>
+public sealed record JobInfo(long Id, string Status, long ProjectId, long? PipelineId, string DispatchMode, ResultCounts StoredCounts)
+{
+    public static readonly string[] FinalStates = ["SUCCESS", "FAILURE", "REVOKED"];
+
+    public bool IsFinalOrCanceling => Status == "CANCELING" || Array.IndexOf(FinalStates, Status) >= 0;
+}
+
+/// <summary>jobs_job reads and the guarded status changes.</summary>
+public interface IJobStore
+{
+    /// <summary>The job, or null when the row does not exist. May be served from a cache of about a second.</summary>
+    ValueTask<JobInfo?> GetAsync(long jobId, CancellationToken cancellationToken);
+
+    /// <summary>Antenna's _fail_job: FAILURE unless CANCELING or final; returns true when the status changed.</summary>
+    ValueTask<bool> FailJobAsync(long jobId, string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>Outcome of writing the job's progress.</summary>
+/// <param name="Completed">Every stage finished and the guarded terminal UPDATE changed the job's status.</param>
+/// <param name="FinalStatus">The status the job ended in, when it did.</param>
+public readonly record struct ProgressWrite(bool Completed, string? FinalStatus);
+
+/// <summary>jobs_job.progress, coalesced: at most one write per job per interval.</summary>
+public interface IProgressSink
+{
+    /// <summary>Remembers the snapshot; it reaches the row within the coalescing interval.</summary>
+    void Record(long jobId, JobStateSnapshot snapshot);
+
+    /// <summary>Writes what is pending for the job now (used when a result may complete the job).</summary>
+    ValueTask<ProgressWrite> FlushAsync(long jobId, CancellationToken cancellationToken);
+}
+
+public enum JobLogLevel
+{
+    Info,
+    Warning,
+    Error,
+}
+
+/// <summary>One line of a job's log (jobs_joblog), as the job view shows it.</summary>
+public readonly record struct JobLogLine(JobLogLevel Level, string Message);
+
+/// <summary>Buffered job log rows, written in multi-row INSERTs.</summary>
+public interface IJobLog
+{
+    void Append(long jobId, JobLogLevel level, string message);
+
+    /// <summary>Writes everything buffered so far.</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken);
+}
+
+public sealed record SaveRequest(long? JobId, PipelineResultsResponse Results);
+
+/// <summary>What one saved result changed.</summary>
+public sealed record SaveSummary(
+    int DetectionsCreated,
+    int DetectionsUpdated,
+    int NullMarkersCreated,
+    int ClassificationsCreated,
+    int ClassificationsUpdated,
+    int OccurrencesCreated,
+    int DeterminationsUpdated,
+    int TaxaCreated,
+    IReadOnlyList<long> ImageIds,
+    IReadOnlyList<string> MissingImageIds,
+    IReadOnlyList<long> EventIds,
+    IReadOnlyList<long> DeploymentIds,
+    IReadOnlyList<long> ImagesNeedingCrops,
+    IReadOnlyList<JobLogLine> LogLines)
+{
+    public static SaveSummary Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, [], [], [], [], [], []);
+}
+
+/// <summary>Saved (all rows committed), or a failure that can never succeed with its reason (nothing written).</summary>
+public sealed record SaveOutcome(SaveSummary? Summary, string? FailureReason)
+{
+    public bool Saved => Summary is not null;
+
+    public static SaveOutcome Success(SaveSummary summary) => new(summary, null);
+
+    public static SaveOutcome Failure(string reason) => new(null, reason);
+}
+
+/// <summary>
+/// Antenna's save_results in a few set-based round trips, many results per transaction.
+/// Transient failures throw <see cref="DependencyUnavailableException"/>.
+/// </summary>
+public interface IResultSaver
+{
+    ValueTask<SaveOutcome> SaveAsync(SaveRequest request, CancellationToken cancellationToken);
+}
+
+public enum AckResult
+{
+    /// <summary>JetStream answered the ack.</summary>
+    Confirmed,
+
+    /// <summary>Sent and flushed, but the server gave no answer (older servers, core subjects).</summary>
+    Unconfirmed,
+
+    /// <summary>Nobody answers on the subject: the job's consumer or stream no longer exists.</summary>
+    ConsumerGone,
+}
+
+/// <summary>Acks on the image task's JetStream reply subject, on the process's one NATS connection.</summary>
+public interface ITaskAcknowledger
+{
+    /// <summary>+ACK: the image is done.</summary>
+    ValueTask<AckResult> AckAsync(string replySubject, CancellationToken cancellationToken);
+
+    /// <summary>+TERM: the image's result can never be saved; do not redeliver it.</summary>
+    ValueTask<AckResult> TerminateAsync(string replySubject, string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>Antenna's cleanup_async_job_resources: Redis keys, then the job's NATS consumer, stream and DLQ consumer.</summary>
+public interface IJobResourceCleaner
+{
+    ValueTask CleanupAsync(long jobId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Durable bookkeeping right after a commit: events and deployments whose counts must be
+/// recomputed, and source images whose detections need crops. Survives a restart.
+/// </summary>
+public interface IPostCommitQueue
+{
+    ValueTask MarkAsync(IReadOnlyList<long> eventIds, IReadOnlyList<long> deploymentIds, IReadOnlyList<long> cropImageIds, CancellationToken cancellationToken);
+}
+
+/// <summary>A dependency failed in a way that may pass (connection reset, timeout, pool exhausted).</summary>
+public sealed class DependencyUnavailableException(string dependency, string message, Exception? innerException = null)
+    : Exception($"{dependency}: {message}", innerException)
+{
+    public string Dependency { get; } = dependency;
+}
