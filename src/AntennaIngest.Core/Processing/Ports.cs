@@ -149,7 +149,17 @@ public interface IJobResourceCleaner
 /// </summary>
 public interface IPostCommitQueue
 {
-    ValueTask MarkAsync(IReadOnlyList<long> eventIds, IReadOnlyList<long> deploymentIds, IReadOnlyList<long> cropImageIds, CancellationToken cancellationToken);
+    ValueTask MarkAsync(long? jobId, IReadOnlyList<long> eventIds, IReadOnlyList<long> deploymentIds, IReadOnlyList<long> cropImageIds, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Antenna's create_detection_images: crop the detections of these images that have no path.
+/// Scheduling is durable (the request survives a restart); the crops happen later, off the
+/// result path, on the crop pool.
+/// </summary>
+public interface ICropScheduler
+{
+    ValueTask ScheduleAsync(IReadOnlyList<long> imageIds, long? jobId, CancellationToken cancellationToken);
 }
 
 /// <summary>A dependency failed in a way that may pass (connection reset, timeout, pool exhausted).</summary>

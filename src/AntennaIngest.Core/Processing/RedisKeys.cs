@@ -16,7 +16,10 @@ public static class RedisKeys
 
     public const string DirtyDeployments = "ingest:dirty:deployments";
 
-    /// <summary>Source image ids whose detections without a path still need crops.</summary>
+    /// <summary>
+    /// Set of "{imageId}:{jobId}" members (jobId 0 when none): source images whose detections
+    /// without a path still need crops, and the job whose log hears about failures.
+    /// </summary>
     public const string CropsPending = "ingest:crops:pending";
 
     /// <summary>Antenna's AsyncJobStateManager.TIMEOUT.</summary>
