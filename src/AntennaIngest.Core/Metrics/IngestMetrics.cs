@@ -17,6 +17,7 @@ public sealed class IngestMetrics
         GroupSize = registry.Histogram("antenna_ingest_db_group_results", "Results written per database transaction (group commit).", [1, 2, 4, 8, 16, 32, 64, 128, 256], []);
         JobRowWrites = registry.Counter("antenna_ingest_job_progress_writes_total", "Writes of jobs_job.progress.");
         JobLogRows = registry.Counter("antenna_ingest_job_log_rows_total", "Rows inserted into jobs_joblog.");
+        JobLogDropped = registry.Counter("antenna_ingest_job_log_dropped_total", "Job log lines dropped because the buffer was full while the database was unavailable.");
         NatsAcks = registry.Counter("antenna_ingest_nats_acks_total", "Task acks sent to JetStream, by kind and result.", "kind", "result");
         Crops = registry.Counter("antenna_ingest_crops_total", "Detection crops, by outcome.", "outcome");
         CropQueue = registry.Gauge("antenna_ingest_crop_queue", "Source images waiting for the crop threads.");
@@ -48,6 +49,8 @@ public sealed class IngestMetrics
     public Counter JobRowWrites { get; }
 
     public Counter JobLogRows { get; }
+
+    public Counter JobLogDropped { get; }
 
     public Counter NatsAcks { get; }
 

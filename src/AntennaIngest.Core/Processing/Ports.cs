@@ -11,8 +11,12 @@ public interface IJobStateStore
     /// <summary>SREM processed from pending:process, SADD failed; null when the job's state is gone.</summary>
     ValueTask<JobStateSnapshot?> UpdateProcessStageAsync(long jobId, IReadOnlyList<string> processedIds, IReadOnlyList<string> failedIds, CancellationToken cancellationToken);
 
-    /// <summary>SREM from pending:results and, only if that removed ids, add <paramref name="counts"/> to the counters; null when the state is gone.</summary>
-    ValueTask<JobStateSnapshot?> UpdateResultsStageAsync(long jobId, IReadOnlyList<string> processedIds, ResultCounts counts, CancellationToken cancellationToken);
+    /// <summary>
+    /// SREM from pending:results and, only if that removed ids, add <paramref name="counts"/> to the
+    /// counters (created from <paramref name="seed"/>, the job JSON's values, when missing); null
+    /// when the state is gone.
+    /// </summary>
+    ValueTask<JobStateSnapshot?> UpdateResultsStageAsync(long jobId, IReadOnlyList<string> processedIds, ResultCounts counts, ResultCounts seed, CancellationToken cancellationToken);
 
     /// <summary>A result that can never be saved: its images count as processed and failed in both stages.</summary>
     ValueTask<JobStateSnapshot?> MarkFailedAsync(long jobId, IReadOnlyList<string> imageIds, CancellationToken cancellationToken);
@@ -167,4 +171,30 @@ public sealed class DependencyUnavailableException(string dependency, string mes
     : Exception($"{dependency}: {message}", innerException)
 {
     public string Dependency { get; } = dependency;
+}
+
+public enum DirtyKind
+{
+    Events,
+    Deployments,
+}
+
+/// <summary>Ids whose calculated counts are stale, taken at <see cref="Fence"/> (server time, µs).</summary>
+public sealed record DirtyBatch(DirtyKind Kind, double Fence, IReadOnlyList<long> Ids);
+
+/// <summary>The durable set of events and deployments to recount (filled by <see cref="IPostCommitQueue"/>).</summary>
+public interface IDirtyCountSource
+{
+    ValueTask<DirtyBatch> TakeAsync(DirtyKind kind, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Clears the batch's ids unless they were marked again after it was taken.</summary>
+    ValueTask CompleteAsync(DirtyBatch batch, CancellationToken cancellationToken);
+}
+
+/// <summary>Antenna's calculated fields of events and deployments, recomputed set-based for given ids.</summary>
+public interface ICalculatedCounts
+{
+    ValueTask RefreshEventsAsync(IReadOnlyList<long> eventIds, CancellationToken cancellationToken);
+
+    ValueTask RefreshDeploymentsAsync(IReadOnlyList<long> deploymentIds, CancellationToken cancellationToken);
 }
