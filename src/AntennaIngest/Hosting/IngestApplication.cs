@@ -60,6 +60,7 @@ internal static class IngestApplication
 
         builder.Services.AddHostedService<HttpEndpointService>();
         builder.Services.AddHostedService<DependencyMonitor>();
+        builder.Services.AddHostedService<SystemdNotifier>();
         PipelineComposition.Add(builder.Services, settings);
 
         using var host = builder.Build();
