@@ -20,6 +20,7 @@ public sealed class FoundationTests
     [InlineData("run")]
     [InlineData("check")]
     [InlineData("settings")]
+    [InlineData("healthcheck")]
     public async Task Every_command_has_help(string command)
     {
         var (exitCode, stdout, _) = await NativeBinary.RunAsync(new Dictionary<string, string>(), s_timeout, command, "--help");
@@ -86,10 +87,22 @@ public sealed class FoundationTests
         Assert.Contains("# TYPE antenna_ingest_in_flight gauge", metrics, StringComparison.Ordinal);
         Assert.Contains("antenna_ingest_dependency_up{dependency=\"postgres\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("antenna_ingest_db_connections_open", metrics, StringComparison.Ordinal);
+        var environment = ServiceEnvironment.For(database.PgbouncerUrl, port);
+        Assert.Equal(0, (await NativeBinary.RunAsync(environment, s_timeout, "healthcheck")).ExitCode);
+        Assert.Equal(0, (await NativeBinary.RunAsync(environment, s_timeout, "healthcheck", "--path", "/readyz")).ExitCode);
 
         binary.Terminate();
         Assert.Equal(0, await binary.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.DoesNotContain("antenna:antenna@", binary.Stdout + binary.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthcheck_fails_when_nothing_listens()
+    {
+        var (exitCode, _, stderr) = await NativeBinary.RunAsync(ServiceEnvironment.For("postgres://a:b@127.0.0.1:1/x", NativeBinary.FreePort()), s_timeout, "healthcheck");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("unreachable", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<HttpStatusCode?> StatusAsync(HttpClient http, string path)

@@ -22,9 +22,15 @@ internal static class CommandLine
         var settings = new Command("settings", "List every environment variable with its default and effect (secrets are not printed).");
         settings.SetAction(_ => SettingsCommand.Run(Console.Out));
 
+        var healthcheck = new Command("healthcheck", "GET /healthz (or --path) of the instance running on this host; exit 0 when it answers 200. For container HEALTHCHECKs (no shell needed).");
+        var path = new Option<string>("--path") { Description = "Endpoint to check, e.g. /readyz.", DefaultValueFactory = _ => "/healthz" };
+        healthcheck.Options.Add(path);
+        healthcheck.SetAction((parse, cancellationToken) => HealthcheckCommand.RunAsync(parse.GetValue(path)!, Console.Out, Console.Error, cancellationToken));
+
         root.Subcommands.Add(run);
         root.Subcommands.Add(check);
         root.Subcommands.Add(settings);
+        root.Subcommands.Add(healthcheck);
         return root;
     }
 }
