@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Decoding;
+using AntennaIngest.Core.Faults;
 using AntennaIngest.Core.Intake;
 using AntennaIngest.Core.Metrics;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,7 @@ public sealed partial class ResultProcessor(
                 return await RecordUnsavableAsync(task, imageIds, saved.FailureReason!, cancellationToken);
             }
 
+            FaultPoints.Hit(FaultPoints.AfterCommit);
             await AfterCommitAsync(jobId, saved.Summary!, cancellationToken);
             counts = new ResultCounts(results.Detections.Count, results.ClassificationCount(), results.SourceImages.Count);
         }
@@ -115,6 +117,7 @@ public sealed partial class ResultProcessor(
             return await StateMissingAsync(task, cancellationToken);
         }
 
+        FaultPoints.Hit(FaultPoints.AfterRedis);
         var write = await RecordAndMaybeFlushAsync(jobId, after, cancellationToken);
         await AckAsync(task.ReplySubject, cancellationToken);
         if (write.Completed)

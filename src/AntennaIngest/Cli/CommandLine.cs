@@ -20,7 +20,9 @@ internal static class CommandLine
         check.SetAction((_, cancellationToken) => CheckCommand.RunAsync(Console.Out, Console.Error, cancellationToken));
 
         var settings = new Command("settings", "List every environment variable with its default and effect (secrets are not printed).");
-        settings.SetAction(_ => SettingsCommand.Run(Console.Out));
+        var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (docs/operations.md is generated from it)." };
+        settings.Options.Add(markdown);
+        settings.SetAction(parse => SettingsCommand.Run(Console.Out, parse.GetValue(markdown)));
 
         var healthcheck = new Command("healthcheck", "GET /healthz (or --path) of the instance running on this host; exit 0 when it answers 200. For container HEALTHCHECKs (no shell needed).");
         var path = new Option<string>("--path") { Description = "Endpoint to check, e.g. /readyz.", DefaultValueFactory = _ => "/healthz" };

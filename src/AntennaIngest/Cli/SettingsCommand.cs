@@ -5,8 +5,21 @@ namespace AntennaIngest.Cli;
 /// <summary>`antenna-ingest settings`: every variable, its default, and whether it is set (secrets hidden).</summary>
 internal static class SettingsCommand
 {
-    public static int Run(TextWriter output)
+    public static int Run(TextWriter output, bool markdown)
     {
+        if (markdown)
+        {
+            output.WriteLine("| variable | default | effect |");
+            output.WriteLine("|---|---|---|");
+            foreach (var definition in SettingsCatalog.All)
+            {
+                var shown = definition.Default.Length == 0 ? "(empty)" : Quote(definition.Default);
+                output.WriteLine($"| `{definition.Name}` | `{shown}` | {definition.Effect}{(definition.Secret ? " *(secret: never logged)*" : string.Empty)} |");
+            }
+
+            return ExitCodes.Ok;
+        }
+
         foreach (var definition in SettingsCatalog.All)
         {
             var value = Environment.GetEnvironmentVariable(definition.Name);
