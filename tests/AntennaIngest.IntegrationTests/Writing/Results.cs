@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Contracts;
+using AntennaIngest.Core.Processing;
 
 namespace AntennaIngest.IntegrationTests.Writing;
 
@@ -19,6 +20,8 @@ public static class Results
 
     public static ClassificationResponse Classification(string key, string label, double[] scores, IReadOnlyList<string>? labels = null, double[]? logits = null, bool terminal = true, ResultTimestamp? timestamp = null) =>
         new(label, labels, scores, logits, 0.2, new AlgorithmReference(key, key), terminal, timestamp ?? Naive);
+
+    public static SaveRequest[] Requests(params PipelineResultsResponse[] results) => [.. results.Select(r => new SaveRequest(null, r))];
 
     public static BoundingBox Box(double x1, double y1, double x2, double y2) => new(x1, y1, x2, y2);
 }
