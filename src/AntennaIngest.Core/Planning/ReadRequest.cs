@@ -22,9 +22,6 @@ public sealed class ReadRequest
 
     public string[] Labels { get; private init; } = [];
 
-    /// <summary>Display names new taxa for these labels could take (the label, and the label + " sp." for genera).</summary>
-    public string[] DisplayNames { get; private init; } = [];
-
     /// <summary>Distinct (algorithm key, argmax, label) triples, for the ranks of taxa that may be created.</summary>
     public string[] RankKeys { get; private init; } = [];
 
@@ -97,13 +94,6 @@ public sealed class ReadRequest
             }
         }
 
-        var displayNames = new List<string>(labels.Count * 2);
-        foreach (var label in labels)
-        {
-            displayNames.Add(label);
-            displayNames.Add(label + " sp.");
-        }
-
         var boxList = boxes.ToList();
         var rankList = ranks.ToList();
         return new ReadRequest
@@ -113,7 +103,6 @@ public sealed class ReadRequest
             BboxImageIds = [.. boxList.Select(b => b.Item1)],
             Bboxes = [.. boxList.Select(b => b.Item2)],
             Labels = [.. labels],
-            DisplayNames = [.. displayNames],
             RankKeys = [.. rankList.Select(r => r.Item1)],
             RankIndexes = [.. rankList.Select(r => r.Item2)],
             RankLabels = [.. rankList.Select(r => r.Item3)],

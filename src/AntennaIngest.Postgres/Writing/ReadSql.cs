@@ -86,8 +86,11 @@ internal static class ReadSql
         """;
 
     // Label → the active taxon Antenna's lookup returns (name or search_names overlap, by
-    // "ordering" then name), and for labels without one the taxon_rank of the category map entry
-    // at argmax(scores). The map's jsonb is only detoasted for labels that need a new taxon.
+    // "ordering" then name). For labels without one: the taxon_rank of the category map entry at
+    // argmax(scores), whether an inactive taxon has the label as name, and whether the display
+    // names a new taxon could take are used. One statement, so all of it is one snapshot: a taxon
+    // another writer commits meanwhile is either found or not there at all. The map's jsonb is
+    // only detoasted for labels that need a new taxon.
     public const string TaxaAndRanks = """
         WITH candidates AS MATERIALIZED (
             SELECT t.id, t.name, t.search_names, t."ordering"
@@ -99,18 +102,15 @@ internal static class ReadSql
             JOIN candidates c ON c.name = l.label OR c.search_names && ARRAY[l.label]::varchar[]
             ORDER BY l.label, c."ordering", c.name
         )
-        SELECT u.key, u.idx, u.label, b.id, CASE WHEN b.id IS NULL THEN m.data -> u.idx ->> 'taxon_rank' END
+        SELECT u.key, u.idx, u.label, b.id,
+               CASE WHEN b.id IS NULL THEN m.data -> u.idx ->> 'taxon_rank' END,
+               b.id IS NULL AND EXISTS (SELECT 1 FROM main_taxon t WHERE t.name = u.label AND NOT t.active),
+               b.id IS NULL AND EXISTS (SELECT 1 FROM main_taxon t WHERE t.display_name = u.label),
+               b.id IS NULL AND EXISTS (SELECT 1 FROM main_taxon t WHERE t.display_name = u.label || ' sp.')
         FROM unnest($1::text[], $2::int[], $3::text[]) AS u(key, idx, label)
         LEFT JOIN best b ON b.label = u.label
         LEFT JOIN ml_algorithm a ON a.key = u.key
         LEFT JOIN ml_algorithmcategorymap m ON m.id = a.category_map_id
-        """;
-
-    /// <summary>Inactive taxa named like a label, and display names new taxa could collide with.</summary>
-    public const string TaxonConflicts = """
-        SELECT t.name, t.display_name, t.active
-        FROM main_taxon t
-        WHERE (t.name = ANY($1::text[]) AND NOT t.active) OR t.display_name = ANY($2::text[])
         """;
 
     // TaxaList.get_or_create_for_project(name, project=None): lists without projects, the oldest.

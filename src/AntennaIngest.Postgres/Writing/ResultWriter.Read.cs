@@ -75,34 +75,36 @@ public sealed partial class ResultWriter
                 ReadSql.TaxaAndRanks,
                 r =>
                 {
+                    var label = r.GetString(2);
                     if (!r.IsDBNull(3))
                     {
-                        snapshot.TaxaByLabel[r.GetString(2)] = r.GetInt64(3);
+                        snapshot.TaxaByLabel[label] = r.GetInt64(3);
+                        return;
                     }
-                    else if (!r.IsDBNull(4))
+
+                    if (!r.IsDBNull(4))
                     {
                         snapshot.Ranks[(r.GetString(0), r.GetInt32(1))] = r.GetString(4);
+                    }
+
+                    if (r.GetBoolean(5))
+                    {
+                        snapshot.InactiveNames.Add(label);
+                    }
+
+                    if (r.GetBoolean(6))
+                    {
+                        snapshot.TakenDisplayNames.Add(label);
+                    }
+
+                    if (r.GetBoolean(7))
+                    {
+                        snapshot.TakenDisplayNames.Add(label + " sp.");
                     }
                 },
                 Value(read.RankKeys),
                 Value(read.RankIndexes),
                 Value(read.RankLabels));
-            batch.Add(
-                ReadSql.TaxonConflicts,
-                r =>
-                {
-                    if (!r.GetBoolean(2))
-                    {
-                        snapshot.InactiveNames.Add(r.GetString(0));
-                    }
-
-                    if (!r.IsDBNull(1))
-                    {
-                        snapshot.TakenDisplayNames.Add(r.GetString(1));
-                    }
-                },
-                Value(read.Labels),
-                Value(read.DisplayNames));
             batch.Add(ReadSql.TaxaLists, r => snapshot.TaxaListsByAlgorithm[r.GetInt64(0)] = r.GetInt64(1), Value(read.ClassificationKeys));
         }
 
