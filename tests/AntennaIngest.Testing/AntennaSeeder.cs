@@ -214,6 +214,56 @@ public sealed class AntennaSeeder(NpgsqlDataSource dataSource)
         };
     }
 
+    /// <summary>A detection as Antenna's create_detections leaves it (bbox as jsonb text, NULL for a null marker).</summary>
+    public async Task<long> DetectionAsync(long sourceImageId, long? algorithmId, string? bboxJson, long? occurrenceId = null, string? path = null, DateTimeOffset? timestamp = null, DateTimeOffset? detectionTime = null)
+    {
+        return await InsertAsync(
+            """
+            INSERT INTO main_detection (created_at, updated_at, bbox, "timestamp", path, detection_time, occurrence_id, source_image_id, detection_algorithm_id)
+            VALUES (now(), now(), $1::jsonb, $2, $3, $4, $5, $6, $7) RETURNING id
+            """,
+            bboxJson,
+            timestamp,
+            path,
+            detectionTime,
+            occurrenceId,
+            sourceImageId,
+            algorithmId);
+    }
+
+    public async Task<long> ClassificationAsync(long detectionId, long? taxonId, long algorithmId, double score, bool terminal = true, double[]? scores = null, double[]? logits = null, long? categoryMapId = null, DateTimeOffset? timestamp = null)
+    {
+        return await InsertAsync(
+            """
+            INSERT INTO main_classification (created_at, updated_at, score, "timestamp", algorithm_id, detection_id, taxon_id, category_map_id, logits, scores, terminal)
+            VALUES (now(), now(), $1, COALESCE($2, now()), $3, $4, $5, $6, $7, $8, $9) RETURNING id
+            """,
+            score,
+            timestamp,
+            algorithmId,
+            detectionId,
+            taxonId,
+            categoryMapId,
+            logits,
+            scores,
+            terminal);
+    }
+
+    /// <summary>A taxa list; global when <paramref name="projectId"/> is null.</summary>
+    public async Task<long> TaxaListAsync(string name, long? projectId = null, DateTimeOffset? createdAt = null)
+    {
+        var id = await InsertAsync(
+            "INSERT INTO main_taxalist (created_at, updated_at, name, description) VALUES (COALESCE($2, now()), now(), $1, '') RETURNING id",
+            name,
+            createdAt);
+        if (projectId is { } project)
+        {
+            await InsertAsync("INSERT INTO main_taxalist_projects (taxalist_id, project_id) VALUES ($1, $2) RETURNING id", id, project);
+        }
+
+        return id;
+    }
+
     private async Task<long> InsertAsync(string sql, params object?[] parameters)
     {
         await using var command = dataSource.CreateCommand(sql);

@@ -1,0 +1,33 @@
+namespace AntennaIngest.Core.Planning;
+
+// Rows as the write path reads them in its first round trip: only the columns planning needs
+// (never the bulk score/logit vectors).
+
+/// <summary>ml_pipeline with its registered algorithms.</summary>
+public sealed record PipelineRow(long Id, string Slug, IReadOnlyList<AlgorithmRow> Algorithms);
+
+/// <summary>ml_algorithm.</summary>
+public sealed record AlgorithmRow(long Id, string Key, string Name, string? TaskType, long? CategoryMapId);
+
+/// <summary>main_sourceimage: what new occurrences copy from it.</summary>
+public sealed record ImageRow(long Id, long? DeploymentId, long? EventId, long? ProjectId);
+
+/// <summary>main_detection.</summary>
+public sealed record DetectionRow(long Id, long ImageId, long? AlgorithmId, string? Path, long? OccurrenceId);
+
+/// <summary>main_classification without its vectors: only whether they are NULL.</summary>
+public sealed record ClassificationRow(
+    long Id,
+    long DetectionId,
+    long? OccurrenceId,
+    long? TaxonId,
+    long? AlgorithmId,
+    double? Score,
+    bool Terminal,
+    DateTime CreatedAt,
+    bool LogitsNull,
+    bool ScoresNull,
+    bool CategoryMapNull);
+
+/// <summary>main_occurrence's determination.</summary>
+public sealed record OccurrenceRow(long Id, long? DeterminationId, double? DeterminationScore);

@@ -1,0 +1,242 @@
+using AntennaIngest.Core.Contracts;
+
+namespace AntennaIngest.Core.Planning;
+
+// Applying one validated result to the group's model, in Antenna's order: detections, their
+// classifications, occurrences and determinations, then null markers.
+public sealed partial class WriteDraft
+{
+    private void Apply(int index, PipelineResultsResponse result, ResultDraft draft, ResultContext context)
+    {
+        foreach (var taxon in context.NewTaxa)
+        {
+            taxon.NewIndex = _newTaxa.Count;
+            _newTaxa.Add(taxon);
+            _newTaxaByLabel[taxon.NewLabel!] = taxon;
+            _newTaxaByDisplay[taxon.DisplayName] = taxon;
+            draft.IntroducedTaxa.Add(taxon);
+        }
+
+        var touched = new List<PlannedOccurrence>();
+        var touchedSet = new HashSet<PlannedOccurrence>();
+        var detectionImages = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var response in result.Detections)
+        {
+            detectionImages.Add(response.SourceImageId);
+            if (!TryImage(response.SourceImageId, draft, out var image))
+            {
+                continue;
+            }
+
+            draft.DetectionsKept++;
+            var detection = FindOrCreateDetection(response, image, context.Algorithms[response.Algorithm.Key].Id, out var created);
+            if (created)
+            {
+                draft.DetectionsCreated++;
+            }
+            else
+            {
+                draft.DetectionsUpdated++;
+                SetCropPath(detection, response.CropImageUrl);
+            }
+
+            if (detection.Occurrence is null)
+            {
+                AssignNewOccurrence(detection, image);
+                draft.OccurrencesCreated++;
+            }
+
+            detection.Occurrence!.ImageIds.Add(image.Id);
+            foreach (var classification in response.Classifications)
+            {
+                ApplyClassification(index, draft, detection, classification, context.Algorithms[classification.Algorithm.Key]);
+            }
+
+            if (touchedSet.Add(detection.Occurrence))
+            {
+                touched.Add(detection.Occurrence);
+            }
+        }
+
+        draft.DetectionImages = detectionImages.Count;
+        foreach (var occurrence in touched)
+        {
+            if (Determine(occurrence))
+            {
+                draft.DeterminationsUpdated++;
+            }
+            else
+            {
+                draft.DeterminationsUnchanged++;
+            }
+        }
+
+        AddNullMarkers(result, draft, detectionImages, context.Detector);
+    }
+
+    private bool TryImage(string imageId, ResultDraft draft, out ImageRow image)
+    {
+        if (ReadRequest.TryParseImageId(imageId, out var id) && _snapshot.Images.TryGetValue(id, out image!))
+        {
+            draft.Found(id);
+            _foundImages.Add(id);
+            return true;
+        }
+
+        draft.Missing(imageId);
+        image = null!;
+        return false;
+    }
+
+    // Real detections are the same physical detection whatever found them: reuse by (image, bbox).
+    // bbox-NULL detections are per-algorithm sentinels: reuse by (image, algorithm, bbox IS NULL).
+    // Stored rows win over rows created earlier in the group (their ids are lower).
+    private PlannedDetection FindOrCreateDetection(DetectionResponse response, ImageRow image, long algorithmId, out bool created)
+    {
+        created = false;
+        if (response.Bbox is { } box)
+        {
+            var key = (image.Id, BboxJson.Format(box));
+            if (!_byBbox.TryGetValue(key, out var detection))
+            {
+                if (_snapshot.BboxMatches.TryGetValue(key, out var row))
+                {
+                    detection = Existing(row);
+                }
+                else
+                {
+                    detection = NewDetection(image.Id, algorithmId, key.Item2, response, marker: false);
+                    created = true;
+                }
+
+                _byBbox[key] = detection;
+            }
+
+            return detection;
+        }
+
+        if (!_nullBbox.TryGetValue((image.Id, algorithmId), out var sentinel))
+        {
+            sentinel = NewDetection(image.Id, algorithmId, null, response, marker: false);
+            _nullBbox[(image.Id, algorithmId)] = sentinel;
+            created = true;
+        }
+
+        return sentinel;
+    }
+
+    private PlannedDetection NewDetection(long imageId, long algorithmId, string? bbox, DetectionResponse? response, bool marker)
+    {
+        var detection = new PlannedDetection
+        {
+            NewIndex = _newDetections.Count,
+            ImageId = imageId,
+            AlgorithmId = algorithmId,
+            Bbox = bbox,
+            IsMarker = marker,
+            DetectionTime = response?.Timestamp,
+            Path = response is null ? null : CropPath(response.CropImageUrl),
+        };
+        _newDetections.Add(detection);
+        _changedImages.Add(imageId);
+        return detection;
+    }
+
+    /// <summary>Antenna keeps a crop URL only when something is left after stripping '/'; it stores it unstripped.</summary>
+    private static string? CropPath(string? url) => url is not null && url.Trim('/').Length > 0 ? url : null;
+
+    // An existing detection without a crop takes the response's crop URL, only when there is one.
+    private void SetCropPath(PlannedDetection detection, string? url)
+    {
+        if (!string.IsNullOrEmpty(detection.Path) || CropPath(url) is not { } path)
+        {
+            return;
+        }
+
+        detection.Path = path;
+        if (!detection.IsNew)
+        {
+            detection.SetPath = path;
+            MarkUpdated(detection);
+        }
+    }
+
+    private void MarkUpdated(PlannedDetection detection)
+    {
+        if (detection.SetPath is null && !detection.OccurrenceAssigned)
+        {
+            return;
+        }
+
+        if (!_updatedDetections.Contains(detection))
+        {
+            _updatedDetections.Add(detection);
+        }
+
+        _changedImages.Add(detection.ImageId);
+    }
+
+    // One occurrence per detection (Antenna has no tracking), copying the image's event,
+    // deployment and project as they are stored.
+    private void AssignNewOccurrence(PlannedDetection detection, ImageRow image)
+    {
+        var occurrence = new PlannedOccurrence
+        {
+            NewIndex = _newOccurrences.Count,
+            EventId = image.EventId,
+            DeploymentId = image.DeploymentId,
+            ProjectId = image.ProjectId,
+        };
+        occurrence.Classifications.AddRange(detection.Classifications);
+        _newOccurrences.Add(occurrence);
+        detection.Occurrence = occurrence;
+        if (!detection.IsNew)
+        {
+            detection.OccurrenceAssigned = true;
+            MarkUpdated(detection);
+        }
+    }
+
+    private bool Determine(PlannedOccurrence occurrence)
+    {
+        var candidates = occurrence.Classifications.Select(c => new PredictionCandidate<PlannedTaxon>(c.Taxon, c.Score, c.Terminal, c.Order));
+        if (!DeterminationRules.TryChoose(occurrence.Identification, candidates, out var taxon, out var score)
+            || (ReferenceEquals(taxon, occurrence.Taxon) && score == occurrence.Score))
+        {
+            return false;
+        }
+
+        occurrence.Taxon = taxon;
+        occurrence.Score = score;
+        foreach (var imageId in occurrence.ImageIds)
+        {
+            _changedImages.Add(imageId);
+        }
+
+        return true;
+    }
+
+    // For every source image without a detection in the result: reuse or create the
+    // (image, pipeline's detection algorithm, bbox NULL) marker. Written last, with the rest.
+    private void AddNullMarkers(PipelineResultsResponse result, ResultDraft draft, HashSet<string> detectionImages, AlgorithmRow detector)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in result.SourceImages)
+        {
+            if (!seen.Add(source.Id) || detectionImages.Contains(source.Id) || !TryImage(source.Id, draft, out var image))
+            {
+                continue;
+            }
+
+            draft.MarkerImages++;
+            if (_nullBbox.ContainsKey((image.Id, detector.Id)))
+            {
+                draft.MarkersReused++;
+                continue;
+            }
+
+            _nullBbox[(image.Id, detector.Id)] = NewDetection(image.Id, detector.Id, null, null, marker: true);
+            draft.MarkersCreated++;
+        }
+    }
+}
