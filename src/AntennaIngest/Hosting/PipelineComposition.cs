@@ -1,14 +1,56 @@
+using System.Diagnostics.CodeAnalysis;
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Processing;
+using AntennaIngest.Nats.Acks;
+using AntennaIngest.Nats.Cleanup;
+using AntennaIngest.Postgres.Jobs;
+using AntennaIngest.Postgres.Writing;
+using AntennaIngest.Redis.Bookkeeping;
+using AntennaIngest.Redis.JobState;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace AntennaIngest.Hosting;
 
-/// <summary>Registers the processing pipeline: intakes, processors, sinks and background writers.</summary>
+/// <summary>
+/// Registers the processing pipeline. Hosted services start in registration order and stop in
+/// reverse, so the order below is the shutdown order read bottom-up: intakes stop first, the pump
+/// drains, then crops, counts, the writers, progress and the job log flush last.
+/// </summary>
 internal static class PipelineComposition
 {
     public static void Add(IServiceCollection services, IngestSettings settings)
     {
-        _ = services;
-        _ = settings;
+        services.AddSingleton(settings.Database);
+        services.AddSingleton(settings.Processing);
+        services.AddSingleton(settings.Nats);
+        services.AddSingleton(settings.Celery);
+        services.AddSingleton(settings.Crops);
+
+        var redisDatabase = settings.Redis.Database;
+        services.AddSingleton<IJobStateStore>(sp => new RedisJobStateStore(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<IPostCommitQueue>(sp => new RedisPostCommitQueue(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<IDirtyCountSource>(sp => new RedisDirtySet(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<ICropScheduler>(sp => new RedisCropScheduler(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+
+        AddHosted<PostgresJobLog, IJobLog>(services);
+        services.AddSingleton<IJobStore, PostgresJobStore>();
+        AddHosted<PostgresProgressWriter, IProgressSink>(services);
+        WritePathRegistration.Add(services, settings);
+        services.AddHostedService<CountRefresher>();
+
+        services.AddSingleton<ITaskAcknowledger, NatsTaskAcknowledger>();
+        services.AddSingleton<IJobResourceCleaner, NatsJobResourceCleaner>();
+        services.AddSingleton<ITaskHandler, ResultProcessor>();
+    }
+
+    private static void AddHosted<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService, TPort>(IServiceCollection services)
+        where TService : class, TPort, IHostedService
+        where TPort : class
+    {
+        services.AddSingleton<TService>();
+        services.AddSingleton<TPort>(sp => sp.GetRequiredService<TService>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TService>());
     }
 }
