@@ -46,7 +46,7 @@ public sealed partial class PostgresProgressWriter(
     public async ValueTask<ProgressWrite> FlushAsync(long jobId, CancellationToken cancellationToken)
     {
         var slot = _slots.GetOrAdd(jobId, _ => new Slot());
-        return await WriteAsync(jobId, slot, cancellationToken);
+        return await WriteAsync(jobId, slot, force: true, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -67,7 +67,7 @@ public sealed partial class PostgresProgressWriter(
             {
                 try
                 {
-                    await WriteAsync(jobId, slot, cancellationToken);
+                    await WriteAsync(jobId, slot, force: true, cancellationToken);
                 }
                 catch (Exception e) when (e is DependencyUnavailableException or OperationCanceledException)
                 {
@@ -111,7 +111,7 @@ public sealed partial class PostgresProgressWriter(
 
             try
             {
-                await WriteAsync(jobId, slot, stoppingToken);
+                await WriteAsync(jobId, slot, force: false, stoppingToken);
             }
             catch (DependencyUnavailableException e)
             {
@@ -125,7 +125,7 @@ public sealed partial class PostgresProgressWriter(
         }
     }
 
-    private async Task<ProgressWrite> WriteAsync(long jobId, Slot slot, CancellationToken cancellationToken)
+    private async Task<ProgressWrite> WriteAsync(long jobId, Slot slot, bool force, CancellationToken cancellationToken)
     {
         await slot.WriteLock.WaitAsync(cancellationToken);
         try
@@ -144,14 +144,22 @@ public sealed partial class PostgresProgressWriter(
 
             try
             {
-                var outcome = await PostgresErrors.GuardAsync(() => WriteRowAsync(jobId, snapshot, cancellationToken));
+                var outcome = await PostgresErrors.GuardAsync(() => WriteRowAsync(jobId, snapshot, force, cancellationToken));
                 lock (slot)
                 {
                     slot.LastWrite = Stopwatch.GetTimestamp();
-                    slot.LastOutcome = outcome;
+                    if (outcome is { } written)
+                    {
+                        slot.LastOutcome = written;
+                    }
+                    else
+                    {
+                        // Another instance wrote the row within the interval: keep ours for later.
+                        slot.Pending = slot.Pending is null ? snapshot : slot.Pending.Merge(snapshot);
+                    }
                 }
 
-                return outcome;
+                return outcome ?? default;
             }
             catch
             {
@@ -169,17 +177,22 @@ public sealed partial class PostgresProgressWriter(
         }
     }
 
-    private async ValueTask<ProgressWrite> WriteRowAsync(long jobId, JobStateSnapshot snapshot, CancellationToken cancellationToken)
+    /// <returns>The write, or null when it was deferred because the row was written within the interval (by any instance).</returns>
+    private async ValueTask<ProgressWrite?> WriteRowAsync(long jobId, JobStateSnapshot snapshot, bool force, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         string status;
         JsonObject progress;
+        bool writtenRecently;
         await using (var select = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
                 new NpgsqlBatchCommand("BEGIN"),
-                new NpgsqlBatchCommand("SELECT status, progress::text FROM jobs_job WHERE id = $1 FOR UPDATE") { Parameters = { new NpgsqlParameter { Value = jobId } } },
+                new NpgsqlBatchCommand("SELECT status, progress::text, updated_at > clock_timestamp() - $2 FROM jobs_job WHERE id = $1 FOR UPDATE")
+                {
+                    Parameters = { new NpgsqlParameter { Value = jobId }, new NpgsqlParameter { Value = settings.ProgressInterval } },
+                },
             },
         })
         {
@@ -194,9 +207,29 @@ public sealed partial class PostgresProgressWriter(
 
             status = reader.GetString(0);
             progress = JsonNode.Parse(reader.GetString(1)) as JsonObject ?? [];
+            writtenRecently = reader.GetBoolean(2);
         }
 
+        // The interval holds across instances: a row written by anyone within it is left alone,
+        // except by a write that may complete the job.
+        var completes = snapshot.RemainingProcess == 0 && snapshot.RemainingResults == 0;
+        if (writtenRecently && !force && !completes)
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(cancellationToken);
+            return null;
+        }
+
+        var before = progress.ToJsonString();
         var outcome = JobProgressRules.Apply(progress, snapshot, status, jobId);
+        if (outcome.TransitionTo is null && progress.ToJsonString() == before)
+        {
+            // Nothing new (a replay, or a snapshot another writer already covered): no write.
+            await using var unchanged = new NpgsqlCommand("ROLLBACK", connection);
+            await unchanged.ExecuteNonQueryAsync(cancellationToken);
+            return new ProgressWrite(false, null);
+        }
+
         await using (var update = new NpgsqlBatch(connection)
         {
             BatchCommands =

@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Faults;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Metrics;
 using AntennaIngest.Core.Planning;
@@ -103,6 +104,7 @@ public sealed partial class ResultWriter(
             if (draft.HasWrites)
             {
                 var allocation = draft.NeedsAllocation ? await AllocateAsync(connection, draft, cancellationToken) : WriteAllocation.None;
+                FaultPoints.Hit(FaultPoints.InTransaction);
                 crops = await WriteAndCommitAsync(connection, draft.Complete(allocation), cancellationToken);
             }
             else

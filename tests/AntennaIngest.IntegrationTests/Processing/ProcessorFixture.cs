@@ -67,15 +67,40 @@ public sealed class ProcessorFixture : IAsyncDisposable
     /// <summary>Reply subject per image id, from the reserved tasks.</summary>
     public Dictionary<string, string> Replies { get; } = [];
 
-    public static async Task<ProcessorFixture> CreateAsync(IResultSaver saver, ICropScheduler crops, int images = 2, string status = "STARTED")
+    /// <summary>Project, deployment, event and images seeded; pipeline "main" (detector + species classifier).</summary>
+    public IReadOnlyList<long> Images { get; private set; } = [];
+
+    public long Project { get; private set; }
+
+    public static Task<ProcessorFixture> CreateAsync(IResultSaver saver, ICropScheduler crops, int images = 2, string status = "STARTED") =>
+        CreateAsync(_ => saver, crops, images, status);
+
+    /// <summary><paramref name="saver"/> is built once the database exists (e.g. the real group-commit saver).</summary>
+    public static async Task<ProcessorFixture> CreateAsync(Func<JobRowFixture, IResultSaver> saver, ICropScheduler crops, int images = 2, string status = "STARTED")
     {
         var rows = await JobRowFixture.CreateAsync();
         var redisSettings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
         var redis = await RedisConnector.ConnectAsync(redisSettings);
         var nats = NatsConnector.Create(new SettingsReader(new Dictionary<string, string?> { ["NATS_URL"] = ServiceEndpoints.NatsUrl }).Read().Nats, NullLoggerFactory.Instance);
-        var fixture = new ProcessorFixture(rows, redis, redisSettings.Database, nats, saver, crops);
-        fixture.JobId = await rows.JobAsync(images, status);
-        var imageIds = Enumerable.Range(1, images).Select(i => (long)i).ToList();
+        var fixture = new ProcessorFixture(rows, redis, redisSettings.Database, nats, saver(rows), crops);
+
+        var seeder = rows.Seeder;
+        fixture.Project = await seeder.ProjectAsync();
+        var deployment = await seeder.DeploymentAsync(fixture.Project);
+        var start = new DateTimeOffset(2024, 6, 1, 2, 0, 0, TimeSpan.Zero);
+        var evt = await seeder.EventAsync(deployment, fixture.Project, start);
+        var imageIds = new List<long>();
+        for (var i = 0; i < images; i++)
+        {
+            imageIds.Add(await seeder.SourceImageAsync(deployment, evt, fixture.Project, $"trap/2024-06-01/img{i}.jpg", start.AddMinutes(i), "http://images.local/"));
+        }
+
+        fixture.Images = imageIds;
+        var detector = await seeder.AlgorithmAsync("Detector", "detector", "detection");
+        var speciesMap = await seeder.CategoryMapAsync(["Actias luna", "Noctua pronuba"]);
+        var species = await seeder.AlgorithmAsync("Species", "species", "classification", speciesMap);
+        var pipeline = await seeder.PipelineAsync("main", detector, species);
+        fixture.JobId = await seeder.JobAsync(fixture.Project, pipeline, images, status);
         await AntennaJobState.InitializeAsync(fixture.Db, fixture.JobId, imageIds.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
         fixture.Tasks = new AntennaJobTasks(nats, fixture.JobId);
         await fixture.Tasks.CreateAsync(TimeSpan.FromMinutes(5));
@@ -88,8 +113,28 @@ public sealed class ProcessorFixture : IAsyncDisposable
         return fixture;
     }
 
-    public ProcessPipelineResultTask ErrorResult(string imageId, string error = "Batch processing error: CUDA out of memory") =>
-        new(JobId, PipelineResult.FromError(new PipelineResultsError(error, imageId)), Replies[imageId]);
+    /// <summary>A success result for one image: <paramref name="detections"/> boxes, each with one species classification.</summary>
+    public ProcessPipelineResultTask SuccessResult(long imageId, int detections, string pipeline = "main", string detector = "detector", double score = 0.9)
+    {
+        var id = imageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var timestamp = new ResultTimestamp(new DateTime(2024, 6, 1, 12, 0, 0, DateTimeKind.Unspecified), "2024-06-01T12:00:00");
+        var boxes = Enumerable.Range(0, detections).Select(d => new DetectionResponse(
+            id,
+            new BoundingBox(10 * d, 10, 10 * d + 5.5, 20),
+            0.1,
+            new AlgorithmReference("Detector", detector),
+            timestamp,
+            null,
+            [new ClassificationResponse("Actias luna", null, [score, 1 - score], null, 0.2, new AlgorithmReference("Species", "species"), true, timestamp)])).ToList();
+        var response = new PipelineResultsResponse(pipeline, 1.2, [new SourceImageResponse(id, $"http://images.local/{id}.jpg")], boxes);
+        return new ProcessPipelineResultTask(JobId, PipelineResult.FromSuccess(response), Replies[id]);
+    }
+
+    public ProcessPipelineResultTask ErrorResult(long imageId, string error = "Batch processing error: CUDA out of memory")
+    {
+        var id = imageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new(JobId, PipelineResult.FromError(new PipelineResultsError(error, id)), Replies[id]);
+    }
 
     public ValueTask<string> HandleAsync(IngestTask task) => Processor.HandleAsync(task, null!, CancellationToken.None);
 

@@ -21,7 +21,7 @@ public sealed class ResultBranchTests
     {
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 3);
 
-        var outcome = await fixture.HandleAsync(fixture.ErrorResult("1"));
+        var outcome = await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
 
         Assert.Equal("error_result", outcome);
         Assert.Equal((2L, 2L, 1L, 3L), await AntennaJobState.ReadAsync(fixture.Db, fixture.JobId));
@@ -34,7 +34,7 @@ public sealed class ResultBranchTests
         Assert.Equal("1", Param(process, "failed"));
         Assert.Equal(1.0 / 3.0, (double)Stage(row.Progress, "results")["progress"]!, 10);
         Assert.Equal("0", Param(Stage(row.Progress, "results"), "detections"));
-        Assert.Contains(("ERROR", $"Pipeline returned error for job {fixture.JobId}, image 1: Batch processing error: CUDA out of memory"), await fixture.Rows.LogAsync(fixture.JobId));
+        Assert.Contains(("ERROR", $"Pipeline returned error for job {fixture.JobId}, image {fixture.Images[0]}: Batch processing error: CUDA out of memory"), await fixture.Rows.LogAsync(fixture.JobId));
         Assert.Equal(0L, await fixture.Rows.Database.ScalarAsync<long>("SELECT count(*) FROM main_detection"));
     }
 
@@ -43,8 +43,8 @@ public sealed class ResultBranchTests
     {
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 2);
 
-        await fixture.HandleAsync(fixture.ErrorResult("1"));
-        await fixture.HandleAsync(fixture.ErrorResult("2"));
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[1]));
 
         var row = await fixture.Rows.RowAsync(fixture.JobId);
         Assert.Equal("FAILURE", row.Status); // 2 of 2 failed > 50 %
@@ -58,11 +58,11 @@ public sealed class ResultBranchTests
     public async Task A_replayed_error_result_changes_nothing()
     {
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 3);
-        await fixture.HandleAsync(fixture.ErrorResult("1"));
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
         await fixture.Rows.Progress.FlushAsync(fixture.JobId, CancellationToken.None);
         var before = await fixture.Rows.RowAsync(fixture.JobId);
 
-        await fixture.HandleAsync(fixture.ErrorResult("1"));
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
         await fixture.Rows.Progress.FlushAsync(fixture.JobId, CancellationToken.None);
 
         Assert.Equal((2L, 2L, 1L, 3L), await AntennaJobState.ReadAsync(fixture.Db, fixture.JobId));
@@ -75,7 +75,7 @@ public sealed class ResultBranchTests
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops);
         await fixture.Db.KeyDeleteAsync(RedisKeys.Total(fixture.JobId));
 
-        var outcome = await fixture.HandleAsync(fixture.ErrorResult("1"));
+        var outcome = await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
 
         Assert.Equal("state_missing", outcome);
         var row = await fixture.Rows.RowAsync(fixture.JobId);
@@ -91,7 +91,7 @@ public sealed class ResultBranchTests
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, status: "CANCELING");
         await fixture.Db.KeyDeleteAsync(RedisKeys.Total(fixture.JobId));
 
-        Assert.Equal("state_missing", await fixture.HandleAsync(fixture.ErrorResult("1")));
+        Assert.Equal("state_missing", await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0])));
 
         Assert.Equal("CANCELING", (await fixture.Rows.RowAsync(fixture.JobId)).Status);
         Assert.Equal(1, fixture.Metrics.NatsAcks.Value("ack", "confirmed"));
@@ -104,7 +104,7 @@ public sealed class ResultBranchTests
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops);
         await fixture.Rows.Database.ExecuteAsync("DELETE FROM jobs_job WHERE id = $1", fixture.JobId);
 
-        Assert.Equal("job_missing", await fixture.HandleAsync(fixture.ErrorResult("1")));
+        Assert.Equal("job_missing", await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0])));
 
         Assert.Equal(1, fixture.Metrics.NatsAcks.Value("ack", "confirmed"));
     }
