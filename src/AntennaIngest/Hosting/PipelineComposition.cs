@@ -1,5 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using AntennaIngest.Amqp.Intake;
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Intake;
+using AntennaIngest.Nats.Intake;
 using AntennaIngest.Core.Processing;
 using AntennaIngest.Nats.Acks;
 using AntennaIngest.Nats.Cleanup;
@@ -43,6 +46,26 @@ internal static class PipelineComposition
         services.AddSingleton<ITaskAcknowledger, NatsTaskAcknowledger>();
         services.AddSingleton<IJobResourceCleaner, NatsJobResourceCleaner>();
         services.AddSingleton<ITaskHandler, ResultProcessor>();
+
+        // Last: the pump, then the intakes, so that on shutdown the intakes stop first.
+        services.AddSingleton(new IngestQueue(settings.Processing.MaxInFlight));
+        AddHosted<MessagePump>(services);
+        if (settings.Processing.Intake is IntakeMode.Celery or IntakeMode.Both)
+        {
+            AddHosted<CeleryIntake>(services);
+        }
+
+        if (settings.Processing.Intake is IntakeMode.JetStream or IntakeMode.Both)
+        {
+            AddHosted<JetStreamIntake>(services);
+        }
+    }
+
+    private static void AddHosted<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(IServiceCollection services)
+        where TService : class, IHostedService
+    {
+        services.AddSingleton<TService>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TService>());
     }
 
     private static void AddHosted<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService, TPort>(IServiceCollection services)
