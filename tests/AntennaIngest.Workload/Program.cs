@@ -18,6 +18,7 @@ var usage =
       {MeasureCommand.Usage}
       {CopyCommand.Usage}
       {ReportCommand.Usage}
+      {CleanupCommand.Usage}
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -38,6 +39,7 @@ try
         "measure" => await MeasureCommand.RunAsync(options),
         "copy" => await CopyCommand.RunAsync(options),
         "report" => await ReportCommand.RunAsync(options),
+        "cleanup" => await CleanupCommand.RunAsync(options),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
 }
