@@ -4,9 +4,10 @@ using NATS.Client.Core;
 namespace AntennaIngest.Workload.Measure;
 
 /// <summary>
-/// A core NATS subscriber on `$JS.ACK.>`: sees every acknowledgement any contender publishes
-/// (fire-and-forget or as a request) whether or not JetStream still has the consumer, and
-/// timestamps the first of each kind per reply subject with the harness clock.
+/// A core NATS subscriber on the ack subjects of the run's job streams (`$JS.ACK.job_{id}.>`,
+/// the shared server carries other runs' acks too): sees every acknowledgement a contender
+/// publishes (fire-and-forget or as a request) whether or not JetStream still has the consumer,
+/// and timestamps the first settling ack per reply subject with the harness clock.
 /// </summary>
 public sealed class AckObserver : IAsyncDisposable
 {
@@ -16,7 +17,7 @@ public sealed class AckObserver : IAsyncDisposable
     private readonly Func<long> _clock;
     private readonly NatsConnection _connection;
     private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private readonly List<Task> _loops = [];
     private long _lastAckNs;
 
     public AckObserver(NatsConnection connection, Func<long> clock)
@@ -38,10 +39,13 @@ public sealed class AckObserver : IAsyncDisposable
 
     public long LastAckNs => Interlocked.Read(ref _lastAckNs);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(IEnumerable<string> streams, CancellationToken cancellationToken)
     {
-        var subscription = await _connection.SubscribeCoreAsync<byte[]>("$JS.ACK.>", cancellationToken: cancellationToken);
-        _loop = ConsumeAsync(subscription);
+        foreach (var stream in streams)
+        {
+            var subscription = await _connection.SubscribeCoreAsync<byte[]>($"$JS.ACK.{stream}.>", cancellationToken: cancellationToken);
+            _loops.Add(ConsumeAsync(subscription));
+        }
 
         // The server has the subscription once it answers a ping sent after it.
         await _connection.PingAsync(cancellationToken);
@@ -61,7 +65,7 @@ public sealed class AckObserver : IAsyncDisposable
         await _stop.CancelAsync();
         try
         {
-            await _loop;
+            await Task.WhenAll(_loops);
         }
         catch (OperationCanceledException)
         {

@@ -60,7 +60,7 @@ public static class MeasureCommand
         await using var proxy = new PgRoundTripCounter(pgbouncer.Host, pgbouncer.Port);
         await using var nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-workload-acks");
         await using var acks = new AckObserver(nats, Clock);
-        await acks.StartAsync(CancellationToken.None);
+        await acks.StartAsync(manifest.Jobs.Select(j => $"job_{j.Id}"), CancellationToken.None);
         await using var connections = new ConnectionSampler(manifest.DirectUrl, manifest.Database, ServiceEndpoints.PgbouncerAdminUrl);
         await using var enqueuer = new Enqueuer(source, enqueueSettings);
         await enqueuer.ConnectAsync(CancellationToken.None);
@@ -116,7 +116,7 @@ public static class MeasureCommand
             }
 
             var elapsed = TimeSpan.FromTicks((Clock() - startNs) / 100);
-            if (acked >= expectedCount && (pacedEnqueue is null || pacedEnqueue.IsCompleted))
+            if (acked >= expectedCount && (pacedEnqueue is null || pacedEnqueue.IsCompleted) && (acked > 0 || expectedCount == 0))
             {
                 break;
             }
