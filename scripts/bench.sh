@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if $quick; then
-  jobs="${jobs:-1}"; images="${images:-50}"; timeout=90; stall=30; first_ack=15
+  jobs="${jobs:-1}"; images="${images:-40}"; timeout=90; stall=30; first_ack=10
 else
   jobs="${jobs:-4}"; images="${images:-200}"; timeout=400; stall=60; first_ack=45
 fi

@@ -35,7 +35,15 @@ public static class ReportCommand
             {
                 if (JsonSerializer.Deserialize(await File.ReadAllBytesAsync(file), WorkloadJson.Default.ContenderResult) is { Contender.Length: > 0 } result)
                 {
-                    contenders.Add(result);
+                    // Hand-written placeholders (a skipped contender) carry only name, status and message.
+                    contenders.Add(result with
+                    {
+                        LatencyMs = result.LatencyMs ?? new Percentiles(0, 0, 0, 0, 0),
+                        SmallLatencyMs = result.SmallLatencyMs ?? new Percentiles(0, 0, 0, 0, 0),
+                        VerifyFailures = result.VerifyFailures ?? [],
+                        AckKinds = result.AckKinds ?? [],
+                        Message = result.Message ?? string.Empty,
+                    });
                 }
             }
             catch (JsonException)
