@@ -17,14 +17,14 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
     public const string CreateDetectionImagesTask = "ami.ml.tasks.create_detection_images";
 
     /// <summary>process_nats_pipeline_result(job_id, result_data, reply_subject) with result_data as raw JSON.</summary>
-    public static CeleryMessage ProcessResult(long jobId, string resultDataJson, string replySubject, bool compress = true, int retries = 0, DateTimeOffset? eta = null, DateTimeOffset? expires = null) =>
+    public static CeleryMessage ProcessResult(long jobId, string resultDataJson, string replySubject, bool compress = true, int retries = 0, DateTimeOffset? eta = null, DateTimeOffset? expires = null, string? taskId = null) =>
         Create(ProcessResultTask, writer =>
         {
             writer.WriteNumber("job_id", jobId);
             writer.WritePropertyName("result_data");
             writer.WriteRawValue(resultDataJson);
             writer.WriteString("reply_subject", replySubject);
-        }, compress, retries, eta, expires);
+        }, compress, retries, eta, expires, taskId);
 
     /// <summary>save_results(results=..., job_id=...) as Pipeline.save_results_async enqueues it.</summary>
     public static CeleryMessage SaveResults(long? jobId, string resultsJson, bool compress = true) =>
@@ -55,10 +55,10 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             writer.WriteEndArray();
         }, compress);
 
-    /// <summary>Any task name with the given kwargs writer (used for the fallback-queue tests).</summary>
-    public static CeleryMessage Create(string taskName, Action<Utf8JsonWriter> writeKwargs, bool compress = true, int retries = 0, DateTimeOffset? eta = null, DateTimeOffset? expires = null)
+    /// <summary>Any task name with the given kwargs writer (used for the fallback-queue tests). A fixed <paramref name="taskId"/> makes the message reproducible.</summary>
+    public static CeleryMessage Create(string taskName, Action<Utf8JsonWriter> writeKwargs, bool compress = true, int retries = 0, DateTimeOffset? eta = null, DateTimeOffset? expires = null, string? taskId = null)
     {
-        var taskId = Guid.NewGuid().ToString();
+        taskId ??= Guid.NewGuid().ToString();
         using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json))
         {

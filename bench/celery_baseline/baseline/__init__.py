@@ -1,0 +1,1 @@
+"""Re-implementation of Antenna's ML-result Celery task for the benchmark baseline (see ../MAPPING.md)."""

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: antenna-ingest (native binary) vs Antenna's Celery task with prefork -c 16
+# and with gevent -c 200 (bench/celery_baseline), plus the database's own limit (binary COPY of the
+# same rows). Every contender gets a fresh database, Redis state, JetStream task streams and queue
+# built by the same seeded workload, on the same local services.
+#
+#   scripts/bench.sh            default size (~10 minutes on 2 cores)
+#   scripts/bench.sh --quick    smoke size (under 2 minutes; CI prints it, asserts nothing)
+#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-crops, celery-prefork-16, celery-gevent-200, copy)
+#            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
+#
+# Output: results/<UTC timestamp>/{summary.md,summary.json,chart.svg,<contender>.json,<contender>.log,…}
+# and the symlink results/latest.
+set -euo pipefail
+root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root_dir"
+
+quick=false
+contenders="antenna-ingest,antenna-ingest-crops,celery-prefork-16,celery-gevent-200,copy"
+jobs=""; images=""; seed=1; keep=false
+binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=true ;;
+    --contenders) contenders="$2"; shift ;;
+    --jobs) jobs="$2"; shift ;;
+    --images-per-job) images="$2"; shift ;;
+    --seed) seed="$2"; shift ;;
+    --binary) binary="$2"; shift ;;
+    --keep) keep=true ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if $quick; then
+  jobs="${jobs:-1}"; images="${images:-40}"; timeout=90; stall=30; first_ack=10
+else
+  jobs="${jobs:-4}"; images="${images:-200}"; timeout=400; stall=60; first_ack=45
+fi
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+"$root_dir/scripts/services.sh" up
+eval "$("$root_dir/scripts/services.sh" env)"
+pool_size="${INGEST_PGBOUNCER_POOL_SIZE:-20}"
+
+log "building the workload tool"
+dotnet build "$root_dir/tests/AntennaIngest.Workload/AntennaIngest.Workload.csproj" -c Release -nologo -v quiet >/dev/null
+workload="$root_dir/tests/AntennaIngest.Workload/bin/Release/net10.0/antenna-workload"
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="$root_dir/results/$stamp"
+work="$root_dir/results/tmp/$stamp"
+images_dir="$root_dir/results/tmp/images"
+mkdir -p "$out" "$work"
+
+port=$(( 40000 + RANDOM % 20000 ))
+"$workload" serve --images-dir "$images_dir" --port "$port" --seed "$seed" > "$work/serve.log" 2>&1 &
+server_pid=$!
+cleanup_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+trap cleanup_server EXIT
+sleep 1
+
+setup() { # name
+  local dir="$work/$1"
+  mkdir -p "$dir"
+  "$workload" setup --out "$dir" --jobs "$jobs" --images-per-job "$images" --seed "$seed" \
+    --images-dir "$images_dir" --image-base-url "http://127.0.0.1:$port/" > "$dir/setup.log"
+}
+
+teardown() { # name queue
+  $keep && return 0
+  "$workload" cleanup --manifest "$work/$1/manifest.json" --queues "$2,$2_crops_sink" >/dev/null 2>&1 || true
+}
+
+ingest_skipped=false
+measure() { # name command
+  local name=$1 command=$2 queue="bench_${stamp}_${1//-/_}" wait_first=90
+  # A binary that acks nothing is found out quickly; Celery needs its pool up and a first
+  # result through 16 (or 200) concurrent tasks on few cores before the first ack.
+  [[ $name == antenna-ingest* ]] && wait_first=$first_ack
+  if [[ $name == antenna-ingest* ]] && $ingest_skipped; then
+    log "$name: skipped (the same binary acked nothing in the previous run)"
+    printf '{"contender":"%s","status":"skipped","message":"the same binary acked nothing in the antenna-ingest run"}\n' "$name" > "$out/$name.json"
+    return
+  fi
+  log "$name: setup ($jobs job(s) × $images images)"
+  setup "$name"
+  log "$name: measuring"
+  "$workload" measure --manifest "$work/$name/manifest.json" --out "$out" --contender "$name" --seed "$seed" \
+    --queue "$queue" --command "$command" --timeout "$timeout" --stall-timeout "$stall" --first-ack-timeout "$wait_first" || true
+  if [[ $name == antenna-ingest* ]] && grep -q '"status": "skipped"' "$out/$name.json" 2>/dev/null; then ingest_skipped=true; fi
+  teardown "$name" "$queue"
+}
+
+ingest_command() { # crops true|false
+  if [ ! -x "$binary" ]; then
+    echo "echo 'antenna-ingest: no native binary at $binary (run scripts/publish.sh)'; exit 3"
+    return
+  fi
+  echo "INGEST_CROPS=$1 INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
+}
+
+IFS=, read -r -a selected <<< "$contenders"
+for contender in "${selected[@]}"; do
+  case "$contender" in
+    antenna-ingest) measure antenna-ingest "$(ingest_command false)" ;;
+    antenna-ingest-crops) measure antenna-ingest-crops "$(ingest_command true)" ;;
+    celery-prefork-16) measure celery-prefork-16 "'$root_dir/bench/celery_baseline/run_worker.sh' prefork 16" ;;
+    celery-gevent-200) measure celery-gevent-200 "'$root_dir/bench/celery_baseline/run_worker.sh' gevent 200" ;;
+    copy)
+      log "copy: setup and binary COPY of the same rows"
+      setup copy
+      "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed"
+      teardown copy none ;;
+    *) log "unknown contender $contender"; exit 2 ;;
+  esac
+done
+
+"$workload" report --dir "$out" --baseline celery-prefork-16 --order "${contenders}" \
+  --title "antenna-ingest vs Celery ($jobs job(s) × $images images, seed $seed$($quick && echo ', quick'))"
+ln -sfn "$stamp" "$root_dir/results/latest"
+log "results in $out (results/latest)"

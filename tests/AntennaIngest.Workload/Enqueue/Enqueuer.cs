@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AntennaIngest.Testing;
+using AntennaIngest.Workload.Generation;
+using AntennaIngest.Workload.Setup;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using RabbitMQ.Client;
+
+namespace AntennaIngest.Workload.Enqueue;
+
+/// <summary>
+/// Publishes each result as the Django view would (a Celery message on the results queue) and/or
+/// as a JetStream results message, and notes when each was enqueued. Rate 0 enqueues as fast as
+/// the brokers take it (a backlog); a positive rate paces the results evenly (open loop).
+/// </summary>
+public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IAsyncDisposable
+{
+    private IConnection? _amqp;
+    private IChannel? _channel;
+    private NatsConnection? _nats;
+    private NatsJSContext? _js;
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (settings.Target is "celery" or "both")
+        {
+            var factory = new ConnectionFactory { Uri = new Uri(settings.BrokerUrl) };
+            _amqp = await factory.CreateConnectionAsync("antenna-workload", cancellationToken);
+            _channel = await _amqp.CreateChannelAsync(cancellationToken: cancellationToken);
+
+            // Celery's own declaration of a routed queue: durable queue bound to a direct exchange of the same name.
+            await _channel.ExchangeDeclareAsync(settings.Queue, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await _channel.QueueDeclareAsync(settings.Queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
+            await _channel.QueueBindAsync(settings.Queue, settings.Queue, settings.Queue, cancellationToken: cancellationToken);
+        }
+
+        if (settings.Target is "jetstream" or "both")
+        {
+            _nats = ServiceClients.Nats(settings.NatsUrl, "antenna-workload-enqueue");
+            _js = new NatsJSContext(_nats);
+            try
+            {
+                await _js.GetStreamAsync(settings.ResultsStream, cancellationToken: cancellationToken);
+            }
+            catch (NatsJSApiException e) when (e.Error.Code == 404)
+            {
+                await _js.CreateStreamAsync(new StreamConfig(settings.ResultsStream, [settings.SubjectPrefix + ".>"]), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes every result; <paramref name="onEnqueued"/> gets each (reply subject, clock time in
+    /// ns from <paramref name="clock"/>, bytes). Returns the expectations.
+    /// </summary>
+    public async Task<Expectations> RunAsync(Func<long> clock, Action<string, long, int>? onEnqueued, CancellationToken cancellationToken)
+    {
+        var results = new List<ExpectedResult>(source.Manifest.ImageCount);
+        var started = Stopwatch.StartNew();
+        var index = 0;
+        foreach (var (job, image) in source.Order())
+        {
+            if (settings.Limit > 0 && index >= settings.Limit)
+            {
+                break;
+            }
+
+            var spec = source.Spec(job, image);
+            var celery = source.Json(spec, image, ResultShape.Celery);
+            results.Add(ResultSource.Expect(job, image, spec, celery.Length));
+            byte[]? adc = _js is null ? null : JetStreamBody(job.Id, image.ReplySubject, source.Json(spec, image, ResultShape.Adc));
+            var message = _channel is null ? null : CeleryMessage.ProcessResult(job.Id, Encoding.UTF8.GetString(celery), image.ReplySubject, taskId: TaskId(job.Index, image.Index));
+
+            if (settings.Rate > 0)
+            {
+                var due = TimeSpan.FromSeconds(index / settings.Rate) - started.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
+            }
+
+            var now = clock();
+            if (message is not null)
+            {
+                await message.PublishAsync(_channel!, settings.Queue);
+            }
+
+            if (adc is not null)
+            {
+                var ack = await _js!.PublishAsync(string.Create(CultureInfo.InvariantCulture, $"{settings.SubjectPrefix}.{job.Id}"), adc, cancellationToken: cancellationToken);
+                ack.EnsureSuccess();
+            }
+
+            onEnqueued?.Invoke(image.ReplySubject, now, celery.Length);
+            index++;
+        }
+
+        return new Expectations(source.Seed, settings.Target, results);
+    }
+
+    /// <summary>Messages waiting in the Celery queue (to confirm a backlog arrived before a contender starts).</summary>
+    public async Task<uint> QueueDepthAsync(CancellationToken cancellationToken) =>
+        _channel is null ? 0 : (await _channel.QueueDeclarePassiveAsync(settings.Queue, cancellationToken)).MessageCount;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync();
+        }
+
+        if (_amqp is not null)
+        {
+            await _amqp.DisposeAsync();
+        }
+
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+    }
+
+    /// <summary>A reproducible task id per result (a uuid-shaped string, as Celery's).</summary>
+    public static string TaskId(int jobIndex, int imageIndex)
+    {
+        var a = (uint)ResultGenerator.Mix(jobIndex, imageIndex, 7);
+        var b = (uint)ResultGenerator.Mix(imageIndex, jobIndex, 11);
+        return string.Create(CultureInfo.InvariantCulture, $"{a:x8}-{b >> 16:x4}-4{b & 0xfff:x3}-8{jobIndex & 0xfff:x3}-{imageIndex:x12}");
+    }
+
+    private static byte[] JetStreamBody(long jobId, string replySubject, byte[] result)
+    {
+        var buffer = new ArrayBufferWriter<byte>(result.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("job_id", jobId);
+            writer.WriteString("reply_subject", replySubject);
+            writer.WritePropertyName("result");
+            writer.WriteRawValue(result, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
+
+public sealed record EnqueueSettings(string Target, string BrokerUrl, string Queue, string NatsUrl, string ResultsStream, string SubjectPrefix, double Rate, int Limit);

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AntennaIngest.Testing;
+using AntennaIngest.Workload.Cli;
+using AntennaIngest.Workload.Enqueue;
+using AntennaIngest.Workload.Setup;
+using AntennaIngest.Workload.Verify;
+
+namespace AntennaIngest.Workload.Measure;
+
+/// <summary>
+/// `measure`: runs one contender against a set-up database. Puts a round-trip counting proxy in
+/// front of pgbouncer (the contender's DATABASE_URL points at it), watches acks on `$JS.ACK.>`,
+/// enqueues the results (all before the contender starts, or paced while it runs), samples
+/// connections, pool use, memory and CPU of the contender's process session, stops the
+/// contender when every result is acked (or it stalls), then runs the invariant checker.
+/// </summary>
+public static class MeasureCommand
+{
+    public const string Usage =
+        """
+        measure --manifest FILE --out DIR --contender NAME --command "SHELL COMMAND" [--seed 1] [--target celery|jetstream]
+                [--queue ml_results] [--rate 0] [--timeout 600] [--first-ack-timeout 60] [--stall-timeout 60] [--poll-ms 250]
+        """;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var manifest = Manifest.Load(options.Required("manifest"));
+        var output = options.Required("out");
+        var contender = options.Required("contender");
+        var command = options.Required("command");
+        var seed = options.Number("seed", 1);
+        var enqueueSettings = EnqueueCommand.Settings(options, manifest);
+        var limits = new Limits(
+            TimeSpan.FromSeconds(options.Fraction("timeout", 600)),
+            TimeSpan.FromSeconds(options.Fraction("first-ack-timeout", 60)),
+            TimeSpan.FromSeconds(options.Fraction("stall-timeout", 60)),
+            TimeSpan.FromMilliseconds(options.Number("poll-ms", 250)));
+        options.EnsureAllRead();
+        Directory.CreateDirectory(output);
+
+        var result = await MeasureAsync(manifest, new ResultSource(manifest, seed), enqueueSettings, contender, command, limits, output);
+        await File.WriteAllBytesAsync(Path.Combine(output, $"{contender}.json"), JsonSerializer.SerializeToUtf8Bytes(result, WorkloadJson.Default.ContenderResult));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"measure {contender}: {result.Status} {result.Message} — {result.Acked}/{result.Results} acked, {result.ResultsPerMinute:F0} results/min, p50/p95/p99 {result.LatencyMs.P50:F0}/{result.LatencyMs.P95:F0}/{result.LatencyMs.P99:F0} ms, {result.RoundTripsPerResult:F1} RT/result, peak {result.PeakServerConnections} server conns, {result.PeakRssMb:F0} MB RSS, {result.CpuSeconds:F1} CPU s, {result.VerifyViolations} invariant violations"));
+        return result.Status is "ok" or "skipped" ? 0 : 1;
+    }
+
+    public static async Task<ContenderResult> MeasureAsync(Manifest manifest, ResultSource source, EnqueueSettings enqueueSettings, string contender, string command, Limits limits, string output)
+    {
+        var clockStart = EnqueueCommand.UnixNanoseconds();
+        var stopwatch = Stopwatch.StartNew();
+        long Clock() => clockStart + (stopwatch.ElapsedTicks * (1_000_000_000L / Stopwatch.Frequency));
+
+        var pgbouncer = new Uri(manifest.PgbouncerUrl);
+        await using var proxy = new PgRoundTripCounter(pgbouncer.Host, pgbouncer.Port);
+        await using var nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-workload-acks");
+        await using var acks = new AckObserver(nats, Clock);
+        await acks.StartAsync(manifest.Jobs.Select(j => $"job_{j.Id}"), CancellationToken.None);
+        await using var connections = new ConnectionSampler(manifest.DirectUrl, manifest.Database, ServiceEndpoints.PgbouncerAdminUrl);
+        await using var enqueuer = new Enqueuer(source, enqueueSettings);
+        await enqueuer.ConnectAsync(CancellationToken.None);
+
+        var enqueued = new Dictionary<string, (long Ns, int Bytes)>(StringComparer.Ordinal);
+        void OnEnqueued(string reply, long ns, int bytes)
+        {
+            lock (enqueued)
+            {
+                enqueued[reply] = (ns, bytes);
+            }
+        }
+
+        Expectations? expectations = null;
+        Task<Expectations>? pacedEnqueue = null;
+        if (enqueueSettings.Rate <= 0)
+        {
+            var enqueueStart = Stopwatch.StartNew();
+            expectations = await enqueuer.RunAsync(Clock, OnEnqueued, CancellationToken.None);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measure {contender}: backlog of {expectations.Results.Count} results ({expectations.Bytes / 1e6:F1} MB) enqueued in {enqueueStart.Elapsed.TotalSeconds:F1} s"));
+        }
+
+        var logPath = Path.Combine(output, $"{contender}.log");
+        var process = StartContender(command, proxy.Through(manifest.PgbouncerUrl), enqueueSettings, manifest, logPath);
+        var startNs = Clock();
+        var sampler = new ProcessTreeSampler(process.Id);
+        if (enqueueSettings.Rate > 0)
+        {
+            pacedEnqueue = enqueuer.RunAsync(Clock, OnEnqueued, CancellationToken.None);
+        }
+
+        var expectedCount = enqueueSettings.Limit > 0 ? Math.Min(enqueueSettings.Limit, manifest.ImageCount) : manifest.ImageCount;
+        var status = "ok";
+        var message = string.Empty;
+        var lastProgress = Stopwatch.StartNew();
+        var lastAcked = 0;
+        var poolTick = 0;
+        while (true)
+        {
+            await Task.Delay(limits.Poll);
+            sampler.Sample();
+            await connections.SampleDatabaseAsync(CancellationToken.None);
+            if (poolTick++ % Math.Max(1, (int)(1000 / limits.Poll.TotalMilliseconds)) == 0)
+            {
+                await connections.SamplePoolsAsync(CancellationToken.None);
+            }
+
+            var acked = acks.Acked;
+            if (acked != lastAcked)
+            {
+                lastAcked = acked;
+                lastProgress.Restart();
+            }
+
+            var elapsed = TimeSpan.FromTicks((Clock() - startNs) / 100);
+            if (acked >= expectedCount && (pacedEnqueue is null || pacedEnqueue.IsCompleted) && (acked > 0 || expectedCount == 0))
+            {
+                break;
+            }
+
+            if (process.HasExited)
+            {
+                status = acked == 0 ? "skipped" : "failed";
+                message = $"contender exited with code {process.ExitCode} after {acked} acks (log: {logPath})";
+                break;
+            }
+
+            if (acked == 0 && elapsed > limits.FirstAck)
+            {
+                status = "skipped";
+                message = $"no result acked within {limits.FirstAck.TotalSeconds:F0} s of start: the contender does not process results yet (log: {logPath})";
+                break;
+            }
+
+            if (lastProgress.Elapsed > limits.Stall && acked > 0)
+            {
+                status = "incomplete";
+                message = $"stalled: no new ack for {limits.Stall.TotalSeconds:F0} s";
+                break;
+            }
+
+            if (elapsed > limits.Total)
+            {
+                status = "incomplete";
+                message = $"timed out after {limits.Total.TotalSeconds:F0} s";
+                break;
+            }
+        }
+
+        var endNs = Clock();
+        var exitCode = await StopAsync(process);
+        expectations ??= await pacedEnqueue!;
+        var (firstAck, kinds) = acks.Snapshot();
+        var roundTrips = proxy.RoundTrips;
+        await WriteAcksAsync(Path.Combine(output, $"{contender}-acks.tsv"), expectations, firstAck, enqueued);
+
+        VerifyReport? report = null;
+        if (status != "skipped")
+        {
+            report = await new Verifier(manifest, expectations, firstAck.Keys.ToHashSet(StringComparer.Ordinal)).RunAsync(CancellationToken.None);
+            await using var writer = new StringWriter(CultureInfo.InvariantCulture);
+            report.Print(writer);
+            await File.WriteAllTextAsync(Path.Combine(output, $"{contender}-verify.txt"), writer.ToString());
+        }
+
+        return Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, roundTrips, proxy.ConnectionsOpened, connections, sampler, report, exitCode);
+    }
+
+    private static ContenderResult Summarize(
+        string contender,
+        string status,
+        string message,
+        EnqueueSettings settings,
+        Expectations expectations,
+        Dictionary<string, long> firstAck,
+        Dictionary<string, int> kinds,
+        Dictionary<string, (long Ns, int Bytes)> enqueued,
+        long startNs,
+        long endNs,
+        long roundTrips,
+        long proxyConnections,
+        ConnectionSampler connections,
+        ProcessTreeSampler sampler,
+        VerifyReport? report,
+        int? exitCode)
+    {
+        var latencies = new List<double>();
+        var small = new List<double>();
+        long rows = 0;
+        long bytes = 0;
+        foreach (var result in expectations.Results)
+        {
+            if (!firstAck.TryGetValue(result.ReplySubject, out var ack) || !enqueued.TryGetValue(result.ReplySubject, out var sent))
+            {
+                continue;
+            }
+
+            var ms = (ack - sent.Ns) / 1e6;
+            latencies.Add(ms);
+            if (result.Bytes <= 10 * 1024)
+            {
+                small.Add(ms);
+            }
+
+            rows += result.Error ? 0 : result.Detections == 0 ? 1 : (2L * result.Detections) + result.Classifications;
+            bytes += result.Bytes;
+        }
+
+        var ackTimes = expectations.Results.Where(r => firstAck.ContainsKey(r.ReplySubject)).Select(r => firstAck[r.ReplySubject]).Order().ToList();
+        var window = ackTimes.Count > 1 ? (ackTimes[^1] - ackTimes[0]) / 1e9 : 0;
+        var perSecond = window > 0 ? (ackTimes.Count - 1) / window : 0;
+        return new ContenderResult
+        {
+            Contender = contender,
+            Status = status,
+            Message = message,
+            Mode = settings.Rate > 0 ? "paced" : "backlog",
+            Rate = settings.Rate,
+            Results = expectations.Results.Count,
+            Acked = latencies.Count,
+            Unacked = expectations.Results.Count - latencies.Count,
+            Terminated = kinds.GetValueOrDefault("+TERM"),
+            Naks = kinds.GetValueOrDefault("+NAK"),
+            ResultsPerMinute = perSecond * 60,
+            WindowSeconds = window,
+            StartupSeconds = ackTimes.Count > 0 ? (ackTimes[0] - startNs) / 1e9 : 0,
+            WallSeconds = (endNs - startNs) / 1e9,
+            LatencyMs = Percentiles.Of(latencies),
+            SmallLatencyMs = Percentiles.Of(small),
+            RoundTrips = roundTrips,
+            RoundTripsPerResult = latencies.Count > 0 ? (double)roundTrips / latencies.Count : 0,
+            ProxyConnections = proxyConnections,
+            PeakServerConnections = connections.PeakServerConnections,
+            PoolPeakClientActive = connections.PeakClientActive,
+            PoolPeakClientWaiting = connections.PeakClientWaiting,
+            PoolPeakServerActive = connections.PeakServerActive,
+            PoolMaxWaitSeconds = connections.PeakMaxWaitSeconds,
+            PeakRssMb = sampler.PeakRssBytes / (1024.0 * 1024.0),
+            PeakProcesses = sampler.PeakProcesses,
+            CpuSeconds = sampler.CpuSeconds,
+            DataRows = rows,
+            RowsPerSecond = window > 0 ? rows / window : 0,
+            MegabytesPerSecond = window > 0 ? bytes / 1e6 / window : 0,
+            VerifyViolations = report?.Violations ?? 0,
+            VerifyFailures = report?.Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}").ToList() ?? [],
+            ExitCode = exitCode,
+            AckKinds = kinds,
+        };
+    }
+
+    private static Process StartContender(string command, string databaseUrl, EnqueueSettings settings, Manifest manifest, string logPath)
+    {
+        // setsid: the contender and all its workers share one session, which the sampler follows and the stop signals.
+        var start = new ProcessStartInfo("setsid", ["bash", "-c", $"exec >>'{logPath}' 2>&1; {command}"]) { UseShellExecute = false };
+        start.Environment["DATABASE_URL"] = databaseUrl;
+        start.Environment["BENCH_DATABASE_URL"] = databaseUrl;
+        start.Environment["BENCH_DIRECT_DATABASE_URL"] = manifest.DirectUrl;
+        start.Environment["BENCH_QUEUE"] = settings.Queue;
+        start.Environment["INGEST_CELERY_QUEUE"] = settings.Queue;
+        start.Environment["INGEST_JETSTREAM_STREAM"] = settings.ResultsStream;
+        start.Environment["INGEST_JETSTREAM_SUBJECT"] = settings.SubjectPrefix + ".>";
+        start.Environment["NATS_TASK_TTR"] = manifest.AckWaitSeconds.ToString(CultureInfo.InvariantCulture);
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the contender");
+    }
+
+    private static async Task<int?> StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            Signal("TERM", process.Id);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Signal("KILL", process.Id);
+                await process.WaitForExitAsync();
+            }
+        }
+
+        // Workers that outlive the session leader (Celery pool children) get the same signal.
+        Signal("KILL", process.Id);
+        return process.ExitCode;
+    }
+
+    private static void Signal(string signal, int sessionId)
+    {
+        // The session leader's pid is also its process group id: signal the whole group.
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", "--", $"-{sessionId}"]) { RedirectStandardError = true, UseShellExecute = false });
+        kill?.WaitForExit();
+    }
+
+    private static async Task WriteAcksAsync(string path, Expectations expectations, Dictionary<string, long> firstAck, Dictionary<string, (long Ns, int Bytes)> enqueued)
+    {
+        var text = new StringBuilder("reply_subject\tenqueued_unix_ns\tacked_unix_ns\tbytes\terror\tdetections\n");
+        foreach (var result in expectations.Results)
+        {
+            var sent = enqueued.GetValueOrDefault(result.ReplySubject);
+            var ack = firstAck.GetValueOrDefault(result.ReplySubject);
+            text.Append(CultureInfo.InvariantCulture, $"{result.ReplySubject}\t{sent.Ns}\t{(ack == 0 ? string.Empty : ack)}\t{result.Bytes}\t{result.Error}\t{result.Detections}\n");
+        }
+
+        await File.WriteAllTextAsync(path, text.ToString());
+    }
+}
+
+public sealed record Limits(TimeSpan Total, TimeSpan FirstAck, TimeSpan Stall, TimeSpan Poll);

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace AntennaIngest.Workload.Measure;
+
+/// <summary>
+/// Samples every process of a session (the contender runs under `setsid`, so its workers share
+/// the session id) from /proc: resident memory summed over processes, and CPU seconds (user +
+/// system) kept per pid at its last sample, so children that exit still count.
+/// </summary>
+public sealed class ProcessTreeSampler(int sessionId)
+{
+    private static readonly long s_pageSize = Environment.SystemPageSize;
+    private const double TicksPerSecond = 100.0;
+    private readonly Dictionary<int, double> _cpuByPid = [];
+
+    public long PeakRssBytes { get; private set; }
+
+    public int PeakProcesses { get; private set; }
+
+    public double CpuSeconds => _cpuByPid.Values.Sum();
+
+    public void Sample()
+    {
+        long rss = 0;
+        var processes = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+
+                // Fields after the parenthesised command name: state(3) ppid(4) pgrp(5) session(6) … utime(14) stime(15) … rss(24).
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[3], CultureInfo.InvariantCulture) != sessionId)
+                {
+                    continue;
+                }
+
+                var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                _cpuByPid[pid] = cpu;
+                rss += long.Parse(fields[21], CultureInfo.InvariantCulture) * s_pageSize;
+                processes++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                // The process exited between listing and reading.
+            }
+        }
+
+        PeakRssBytes = Math.Max(PeakRssBytes, rss);
+        PeakProcesses = Math.Max(PeakProcesses, processes);
+    }
+}
