@@ -191,7 +191,6 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                     Log.UnexpectedFailure(_logger, message.Intake, e);
                 }
 
-                _metrics.Retries.Increment(dependency);
                 if (attempt >= _settings.MaxRetries)
                 {
                     Log.RetriesExhausted(_logger, message.Intake, attempt, e.Message);
@@ -201,6 +200,7 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                     return;
                 }
 
+                _metrics.Retries.Increment(dependency);
                 var delay = RetryDelay(attempt++);
                 Log.Retrying(_logger, dependency, attempt, delay.TotalSeconds, e.Message);
                 if (await message.TryRedeliverLaterAsync(delay, _abort.Token))
