@@ -116,14 +116,15 @@ public sealed partial class CeleryIntake : IHostedService, IAsyncDisposable
         await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None);
     }
 
-    /// <summary>Publishes to <paramref name="queue"/> through the default exchange and waits for the broker's confirm.</summary>
+    /// <summary>Publishes to <paramref name="queue"/> through the default exchange and commits it with the broker.</summary>
     internal async ValueTask RepublishAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var channel = _publishChannel ?? throw new InvalidOperationException("not connected to the broker");
         await _publishLock.WaitAsync(cancellationToken);
         try
         {
-            await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, cancellationToken);
+            await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, properties, body, cancellationToken);
+            await channel.TxCommitAsync(cancellationToken);
         }
         finally
         {
@@ -183,7 +184,11 @@ public sealed partial class CeleryIntake : IHostedService, IAsyncDisposable
             await _consumeChannel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
         }
 
-        _publishChannel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+        // Re-publishes (rejected, unhandled) go through an AMQP transaction: tx.commit returns once
+        // the broker has taken the message. Publisher-confirm tracking would do the same but stamps
+        // an x-dotnet-pub-seq-no header onto the message, and forwarded tasks must stay byte-identical.
+        _publishChannel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await _publishChannel.TxSelectAsync(cancellationToken);
         var consumer = new AsyncEventingBasicConsumer(_consumeChannel);
         consumer.ReceivedAsync += OnDeliveryAsync;
         _consumerTag = await _consumeChannel.BasicConsumeAsync(Settings.Queue, autoAck: false, consumer, cancellationToken);

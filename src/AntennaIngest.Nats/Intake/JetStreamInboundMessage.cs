@@ -32,8 +32,9 @@ internal sealed class JetStreamInboundMessage(INatsJSMsg<NatsMemoryOwner<byte>> 
         return true;
     }
 
+    // Plain +TERM: servers before 2.10 ignore a +TERM that carries a reason. The reason is logged.
     public override ValueTask RejectAsync(string reason, CancellationToken cancellationToken) =>
-        Once() ? message.AckTerminateAsync(new AckOpts { TerminateReason = reason }, cancellationToken) : ValueTask.CompletedTask;
+        Once() ? message.AckTerminateAsync(null, cancellationToken) : ValueTask.CompletedTask;
 
     public override ValueTask KeepAliveAsync(CancellationToken cancellationToken) =>
         Volatile.Read(ref _settled) == 0 ? message.AckProgressAsync(null, cancellationToken) : ValueTask.CompletedTask;
