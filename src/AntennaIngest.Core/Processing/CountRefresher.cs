@@ -43,6 +43,20 @@ public sealed partial class CountRefresher(
         }
     }
 
+    /// <summary>One last pass at shutdown (the pump has drained), so counts are exact when the process ends.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await RefreshAllAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DependencyUnavailableException or OperationCanceledException)
+        {
+            Log.RefreshFailed(logger, "shutdown", e);
+        }
+    }
+
     /// <summary>Refreshes everything marked so far (also used by tests and at shutdown).</summary>
     public async Task RefreshAllAsync(CancellationToken cancellationToken)
     {
