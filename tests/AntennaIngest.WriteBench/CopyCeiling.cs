@@ -15,7 +15,7 @@ internal static class CopyCeiling
 {
     private static readonly DateTime ClassifiedAt = new(2024, 6, 1, 16, 0, 0, DateTimeKind.Utc);
 
-    public static async Task<TimeSpan> RunAsync(BenchWorld world, string connectionString, IReadOnlyList<PipelineResultsResponse> results, int streams)
+    public static async Task<(TimeSpan Elapsed, CpuMeter Cpu)> RunAsync(BenchWorld world, string connectionString, IReadOnlyList<PipelineResultsResponse> results, int streams)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var connections = new NpgsqlConnection[streams];
@@ -26,6 +26,7 @@ internal static class CopyCeiling
 
         var chunks = results.Chunk(64).ToList();
         var next = -1;
+        var cpu = CpuMeter.Now();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(connections.Select(async connection =>
         {
@@ -36,12 +37,13 @@ internal static class CopyCeiling
             }
         }));
         var elapsed = clock.Elapsed;
+        var used = CpuMeter.Now() - cpu;
         foreach (var connection in connections)
         {
             await connection.DisposeAsync();
         }
 
-        return elapsed;
+        return (elapsed, used);
     }
 
     private static async Task CopyChunkAsync(NpgsqlConnection connection, BenchWorld world, PipelineResultsResponse[] chunk)

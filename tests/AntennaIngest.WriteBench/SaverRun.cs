@@ -14,9 +14,9 @@ internal static class SaverRun
 {
     public const int InFlight = 1000;
 
-    public sealed record Outcome(int Results, TimeSpan Elapsed, long RoundTrips, double MeanGroup);
+    public sealed record Outcome(int Results, TimeSpan Elapsed, long RoundTrips, double MeanGroup, CpuMeter Cpu);
 
-    public static async Task<Outcome> RunAsync(string url, bool prepare, int writers, IReadOnlyList<PipelineResultsResponse> results, PipelineResultsResponse warmUp, double seconds)
+    public static async Task<Outcome> RunAsync(string url, bool prepare, int writers, IReadOnlyList<PipelineResultsResponse> results, IReadOnlyList<PipelineResultsResponse> warmUp, double seconds)
     {
         var settings = new SettingsReader(new Dictionary<string, string?>
         {
@@ -30,9 +30,11 @@ internal static class SaverRun
         await saver.StartAsync(CancellationToken.None);
         try
         {
-            Check(await saver.SaveAsync(new SaveRequest(null, warmUp), CancellationToken.None));
+            // Warm up the process (JIT) and the pool on results of their own images.
+            await Task.WhenAll(warmUp.Select(async result => Check(await saver.SaveAsync(new SaveRequest(null, result), CancellationToken.None))));
             var roundTripsBefore = metrics.DbRoundTrips.Value("write");
             var groupsBefore = metrics.GroupSize.Count();
+            var cpu = CpuMeter.Now();
             var deadline = Stopwatch.StartNew();
             var completed = 0;
             await Parallel.ForEachAsync(results, new ParallelOptions { MaxDegreeOfParallelism = InFlight }, async (result, token) =>
@@ -46,8 +48,9 @@ internal static class SaverRun
                 Interlocked.Increment(ref completed);
             });
             var elapsed = deadline.Elapsed;
+            var used = CpuMeter.Now() - cpu;
             var groups = metrics.GroupSize.Count() - groupsBefore;
-            return new Outcome(completed, elapsed, metrics.DbRoundTrips.Value("write") - roundTripsBefore, groups == 0 ? 0 : (double)completed / groups);
+            return new Outcome(completed, elapsed, metrics.DbRoundTrips.Value("write") - roundTripsBefore, groups == 0 ? 0 : (double)completed / groups, used);
         }
         finally
         {
