@@ -96,6 +96,7 @@ public static class MeasureCommand
         var status = "ok";
         var message = string.Empty;
         var lastProgress = Stopwatch.StartNew();
+        var progressLine = Stopwatch.StartNew();
         var lastAcked = 0;
         var poolTick = 0;
         while (true)
@@ -116,6 +117,12 @@ public static class MeasureCommand
             }
 
             var elapsed = TimeSpan.FromTicks((Clock() - startNs) / 100);
+            if (progressLine.Elapsed >= TimeSpan.FromSeconds(1))
+            {
+                progressLine.Restart();
+                Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{contender}: {acked}/{expectedCount} results acked, {acked / Math.Max(0.001, elapsed.TotalSeconds):F1} results/s, {elapsed.TotalSeconds:F0} s   "));
+            }
+
             if (acked >= expectedCount && (pacedEnqueue is null || pacedEnqueue.IsCompleted) && (acked > 0 || expectedCount == 0))
             {
                 break;
@@ -151,6 +158,7 @@ public static class MeasureCommand
         }
 
         var endNs = Clock();
+        Console.Error.WriteLine();
         var exitCode = await StopAsync(process);
         expectations ??= await pacedEnqueue!;
         var (firstAck, kinds) = acks.Snapshot();
