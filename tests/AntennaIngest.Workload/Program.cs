@@ -19,6 +19,7 @@ var usage =
       {CopyCommand.Usage}
       {ReportCommand.Usage}
       {CleanupCommand.Usage}
+      {AntennaIngest.Workload.Chaos.ChaosCommand.Usage}
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -40,6 +41,7 @@ try
         "copy" => await CopyCommand.RunAsync(options),
         "report" => await ReportCommand.RunAsync(options),
         "cleanup" => await CleanupCommand.RunAsync(options),
+        "chaos" => await AntennaIngest.Workload.Chaos.ChaosCommand.RunAsync(options),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
 }

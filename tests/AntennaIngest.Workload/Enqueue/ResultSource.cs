@@ -7,9 +7,9 @@ namespace AntennaIngest.Workload.Enqueue;
 /// The results of a manifest in enqueue order: jobs interleaved round-robin (several GPU workers
 /// serve several jobs at once), each image's result generated on demand so memory stays flat.
 /// </summary>
-public sealed class ResultSource(Manifest manifest, int seed)
+public sealed class ResultSource(Manifest manifest, int seed, ResultTier? onlyTier = null)
 {
-    private readonly ResultGenerator _generator = new(seed, manifest.SpeciesLabels);
+    private readonly ResultGenerator _generator = new(seed, manifest.SpeciesLabels, onlyTier);
 
     public Manifest Manifest => manifest;
 

@@ -5,7 +5,7 @@ namespace AntennaIngest.Workload.Generation;
 /// from (seed, job index, image index), so the same seed gives the same results in any order and
 /// independently of database ids.
 /// </summary>
-public sealed class ResultGenerator(int seed, int speciesLabels)
+public sealed class ResultGenerator(int seed, int speciesLabels, ResultTier? onlyTier = null)
 {
     public const double ErrorShare = 0.02;
 
@@ -35,12 +35,12 @@ public sealed class ResultGenerator(int seed, int speciesLabels)
     {
         var random = new Random(Mix(seed, jobIndex, imageIndex));
         var time = s_epoch.AddHours(jobIndex).AddMilliseconds((imageIndex * 500) + random.Next(500));
-        if (random.NextDouble() < ErrorShare)
+        if (onlyTier is null && random.NextDouble() < ErrorShare)
         {
             return new ResultSpec(ResultTier.Error, s_errors[random.Next(s_errors.Length)], 0, []);
         }
 
-        var tier = PickTier(random.NextDouble());
+        var tier = onlyTier ?? PickTier(random.NextDouble());
         var (moths, others) = tier switch
         {
             ResultTier.Empty => (0, 0),

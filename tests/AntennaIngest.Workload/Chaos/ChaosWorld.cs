@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using AntennaIngest.Testing;
+using AntennaIngest.Workload.Enqueue;
+using AntennaIngest.Workload.Measure;
+using AntennaIngest.Workload.Setup;
+using AntennaIngest.Workload.Verify;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace AntennaIngest.Workload.Chaos;
+
+/// <summary>
+/// One fault scenario's world: its own database and jobs (set up as Antenna would), its own
+/// Celery queue with the backlog, an observer of every task ack, and the antenna-ingest binary
+/// started, killed and restarted as the scenario says. <see cref="TallyAsync"/> checks the outcome.
+/// </summary>
+public sealed partial class ChaosWorld : IAsyncDisposable
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _clockStart = EnqueueCommand.UnixNanoseconds();
+    private readonly List<Process> _processes = [];
+    private AckObserver? _acks;
+    private NATS.Client.Core.NatsConnection? _nats;
+    private int _starts;
+
+    private ChaosWorld(ChaosSettings settings, string name, Manifest manifest, string directory)
+    {
+        Settings = settings;
+        Name = name;
+        Manifest = manifest;
+        Directory = directory;
+        var queue = $"chaos_{name.Replace('-', '_')}_{Guid.NewGuid():N}";
+        Queue = queue.Length > 60 ? queue[..60] : queue;
+    }
+
+    public ChaosSettings Settings { get; }
+
+    public string Name { get; }
+
+    public Manifest Manifest { get; }
+
+    public string Directory { get; }
+
+    public string Queue { get; }
+
+    public Expectations Expectations { get; set; } = null!;
+
+    public int Acked => _acks?.Acked ?? 0;
+
+    public int Restarts => Math.Max(0, _starts - 1);
+
+    public Process? Current { get; private set; }
+
+    /// <summary>When the last SIGTERM was sent.</summary>
+    public DateTime SignalledAt { get; private set; }
+
+    public string LogPath => Path.Combine(Directory, "ingest.log");
+
+    public static async Task<ChaosWorld> CreateAsync(ChaosSettings settings, string name, int images, int jobs = 1)
+    {
+        var directory = Path.Combine(settings.Out, name);
+        System.IO.Directory.CreateDirectory(directory);
+        var manifest = await SetupCommand.BuildAsync(
+            new SetupSettings(directory, jobs, images, settings.Seed, 1, 1, null, settings.SpeciesLabels, settings.ImageBaseUrl, settings.ImagesDir, 7200, 0),
+            TextWriter.Null,
+            CancellationToken.None);
+        var world = new ChaosWorld(settings, name, manifest, directory);
+        world._nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-chaos-acks");
+        world._acks = new AckObserver(world._nats, world.Now);
+        await world._acks.StartAsync(manifest.Jobs.Select(j => $"job_{j.Id}"), CancellationToken.None);
+        return world;
+    }
+
+    public long Now() => _clockStart + (_clock.ElapsedTicks * (1_000_000_000L / Stopwatch.Frequency));
+
+    /// <summary>Publishes the whole backlog as Celery messages (before or while the binary runs).</summary>
+    public async Task EnqueueAsync(double rate = 0)
+    {
+        var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, 0);
+        await using var enqueuer = new Enqueuer(new ResultSource(Manifest, Settings.Seed), settings);
+        await enqueuer.ConnectAsync(CancellationToken.None);
+        Expectations = await enqueuer.RunAsync(Now, null, CancellationToken.None);
+    }
+
+    /// <summary>Starts antenna-ingest on this world's database and queue; <paramref name="extra"/> adds settings.</summary>
+    public Process StartBinary(Dictionary<string, string>? extra = null)
+    {
+        var start = new ProcessStartInfo(Settings.Binary, ["run"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DATABASE_URL"] = Manifest.PgbouncerUrl;
+        start.Environment["INGEST_CELERY_QUEUE"] = Queue;
+        start.Environment["INGEST_CELERY_FALLBACK_QUEUE"] = Queue + "_unhandled";
+        start.Environment["INGEST_CELERY_REJECTED_QUEUE"] = Queue + "_rejected";
+        start.Environment["INGEST_HTTP_PORT"] = "0";
+        start.Environment["INGEST_CROPS"] = "false";
+        start.Environment["MEDIA_ROOT"] = Path.Combine(Directory, "media");
+        start.Environment["NATS_TASK_TTR"] = "7200";
+        start.Environment["INGEST_SHUTDOWN_TIMEOUT"] = "20";
+        foreach (var (key, value) in extra ?? [])
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
+        log.WriteLine($"---- start #{++_starts} {string.Join(' ', (extra ?? []).Select(e => e.Key + "=" + e.Value))}");
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.Exited += (_, _) => log.Dispose();
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        Current = process;
+        return process;
+    }
+
+    public bool AllAcked => Acked >= Expectations.Results.Count;
+
+    /// <summary>Waits until <paramref name="condition"/> holds; false on timeout.</summary>
+    public static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
+    }
+
+    /// <summary>Seconds from now until the next ack arrives (the recovery time after a fault), or null.</summary>
+    public async Task<double?> TimeToNextAckAsync(TimeSpan timeout)
+    {
+        var before = Acked;
+        var clock = Stopwatch.StartNew();
+        return AllAcked || await WaitAsync(() => Acked > before || AllAcked, timeout) ? clock.Elapsed.TotalSeconds : null;
+    }
+
+    /// <summary>SIGTERM, then wait for exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout, bool waitForStartup = true)
+    {
+        var process = Current ?? throw new InvalidOperationException("not running");
+
+        // A signal during start-up, before the host handles SIGTERM, would kill it outright.
+        var started = DateTime.Now - process.StartTime;
+        if (waitForStartup && !process.HasExited && started < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2) - started);
+        }
+
+        SignalledAt = DateTime.UtcNow;
+        if (!process.HasExited)
+        {
+            _ = Kill(process.Id, 15);
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            return -1;
+        }
+
+        return process.ExitCode;
+    }
+
+    public static void SigKill(Process process) => _ = Kill(process.Id, 9);
+
+    public async Task<string> LogTextAsync()
+    {
+        await Task.Delay(200);
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return await new StreamReader(stream).ReadToEndAsync();
+    }
+
+    public NpgsqlDataSource DirectDatabase() => NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(Manifest.DirectUrl));
+
+    /// <summary>
+    /// Compares everything with the expectations: lost = results whose task was never acked or
+    /// whose rows are missing; duplicated = duplicate rows; stuck = messages left in the queue,
+    /// unacked tasks, image ids left pending in Redis.
+    /// </summary>
+    public async Task<Tally> TallyAsync(Expectations? expectations = null)
+    {
+        expectations ??= Expectations;
+        var (firstAck, _) = _acks!.Snapshot();
+        var observed = firstAck.Keys.ToHashSet(StringComparer.Ordinal);
+        var report = await new Verifier(Manifest, expectations, observed).RunAsync(CancellationToken.None);
+        await using (var writer = new StreamWriter(Path.Combine(Directory, "verify.txt")))
+        {
+            report.Print(writer);
+        }
+
+        var unacked = expectations.Results.Count(r => !observed.Contains(r.ReplySubject));
+        var missingRows = report.Checks.Where(c => !c.Ok && c.Name is "detections per image" or "classifications per image").Sum(c => c.Examples.Count(e => e.Contains("expected", StringComparison.Ordinal) && LessThanExpected(e)));
+        await using var database = DirectDatabase();
+        await using var duplicates = database.CreateCommand(
+            """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM main_detection WHERE bbox IS NOT NULL GROUP BY source_image_id, bbox HAVING count(*) > 1) a)
+                 + (SELECT count(*) FROM (SELECT 1 FROM main_detection WHERE bbox IS NULL GROUP BY source_image_id, detection_algorithm_id HAVING count(*) > 1) b)
+                 + (SELECT count(*) FROM (SELECT 1 FROM main_classification GROUP BY detection_id, taxon_id, algorithm_id, score HAVING count(*) > 1) c)
+            """);
+        var duplicated = (long)(await duplicates.ExecuteScalarAsync())!;
+        var stuck = await QueueDepthAsync() + await PendingInRedisAsync();
+        return new Tally(expectations.Results.Count, unacked + missingRows, duplicated, stuck, report);
+    }
+
+    public async Task<long> QueueDepthAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(ServiceEndpoints.BrokerUrl) };
+        await using var connection = await factory.CreateConnectionAsync("antenna-chaos");
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(Queue)).MessageCount;
+    }
+
+    public async Task CleanupAsync()
+    {
+        foreach (var process in _processes.Where(p => !p.HasExited))
+        {
+            process.Kill();
+        }
+
+        var factory = new ConnectionFactory { Uri = new Uri(ServiceEndpoints.BrokerUrl) };
+        await using (var connection = await factory.CreateConnectionAsync("antenna-chaos-cleanup"))
+        {
+            foreach (var queue in new[] { Queue, Queue + "_unhandled", Queue + "_rejected" })
+            {
+                await using var channel = await connection.CreateChannelAsync();
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+                await using var exchange = await connection.CreateChannelAsync();
+                await exchange.ExchangeDeleteAsync(queue, ifUnused: false);
+            }
+        }
+
+        if (!Settings.Keep)
+        {
+            var (redis, db) = await ServiceClients.RedisAsync(Manifest.RedisUrl);
+            await using (redis)
+            {
+                foreach (var job in Manifest.Jobs)
+                {
+                    await db.KeyDeleteAsync([$"job:{job.Id}:pending_images:process", $"job:{job.Id}:pending_images:results", $"job:{job.Id}:failed_images", $"job:{job.Id}:pending_images_total", $"job:{job.Id}:results_counts"]);
+                    await new AntennaJobTasks(_nats!, job.Id).DeleteAsync();
+                }
+            }
+
+            await using var admin = NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(ServiceEndpoints.WithDatabase(Manifest.DirectUrl, "postgres")));
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS \"{Manifest.Database}\" WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CleanupAsync();
+        if (_acks is not null)
+        {
+            await _acks.DisposeAsync();
+        }
+
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+
+        foreach (var process in _processes)
+        {
+            process.Dispose();
+        }
+    }
+
+    private static bool LessThanExpected(string example)
+    {
+        // "image 12: 3 detections, expected 5"
+        var parts = example.Split(' ');
+        return parts.Length >= 6
+            && int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var have)
+            && int.TryParse(parts[^1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var want)
+            && have < want;
+    }
+
+    private async Task<long> PendingInRedisAsync()
+    {
+        var (redis, db) = await ServiceClients.RedisAsync(Manifest.RedisUrl);
+        await using (redis)
+        {
+            long pending = 0;
+            foreach (var job in Manifest.Jobs)
+            {
+                pending += await db.SetLengthAsync($"job:{job.Id}:pending_images:process") + await db.SetLengthAsync($"job:{job.Id}:pending_images:results");
+            }
+
+            return pending;
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
+
+/// <summary>What a scenario left behind.</summary>
+public sealed record Tally(int Results, long Lost, long Duplicated, long Stuck, VerifyReport Report);
