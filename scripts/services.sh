@@ -156,7 +156,8 @@ redis_dir="$state/redis"
 redis_start() {
   mkdir -p "$redis_dir"
   if ! pid_alive "$redis_dir/redis.pid"; then
-    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no \
+    # Append-only file: the job state survives a Redis restart (the fault suite restarts it).
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly yes --appendfsync everysec \
       --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" --databases 64 >/dev/null
   fi
   wait_for redis 30 redis-cli -p "$redis_port" ping
