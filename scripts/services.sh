@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Local dependencies for antenna-ingest: PostgreSQL 15, pgbouncer (transaction pooling),
-# Redis, nats-server with JetStream and RabbitMQ, all on loopback with their state under
-# .local/services (git-ignored).
+# Redis, nats-server with JetStream and RabbitMQ (and s3rver, an S3-compatible store for the crop
+# tests), all on loopback with their state under .local/services (git-ignored).
 #
 #   scripts/services.sh up        install missing Debian packages, start everything, wait until ready
 #   scripts/services.sh down      stop everything started by `up`
 #   scripts/services.sh env       print the exports antenna-ingest and the tests read
 #   scripts/services.sh status    one line per service
-#   scripts/services.sh restart <postgres|pgbouncer|redis|nats|rabbitmq>   (used by fault tests)
+#   scripts/services.sh restart <postgres|pgbouncer|redis|nats|rabbitmq|s3>   (used by fault tests)
 #   scripts/services.sh stop|start <service>
 #
 # Works as root (PostgreSQL and pgbouncer then run as the `postgres` system user) and as a
@@ -25,6 +25,7 @@ nats_http_port="${INGEST_NATS_HTTP_PORT:-58222}"
 rabbit_port="${INGEST_RABBITMQ_PORT:-55672}"
 rabbit_dist_port="${INGEST_RABBITMQ_DIST_PORT:-55673}"
 bouncer_pool_size="${INGEST_PGBOUNCER_POOL_SIZE:-20}"
+s3_port="${INGEST_S3_PORT:-54568}"
 db_user=antenna
 db_password=antenna
 db_name=antenna
@@ -247,6 +248,33 @@ rabbitmq_stop() {
   fi
 }
 
+# ---------------------------------------------------------------- S3-compatible store (s3rver)
+# Only for the crop tests: an S3 endpoint on loopback (s3rver from npm, credentials S3RVER/S3RVER).
+s3_dir="$state/s3rver"
+
+s3_start() {
+  mkdir -p "$s3_dir/data"
+  if ! command -v npm >/dev/null; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [ ! -x "$s3_dir/node_modules/.bin/s3rver" ]; then
+    (cd "$s3_dir" && npm install --silent --no-audit --no-fund --prefix "$s3_dir" s3rver@3.7.1 >/dev/null 2>&1)
+  fi
+  if ! pid_alive "$s3_dir/s3rver.pid"; then
+    nohup "$s3_dir/node_modules/.bin/s3rver" -d "$s3_dir/data" -a 127.0.0.1 -p "$s3_port" -s > "$s3_dir/s3rver.log" 2>&1 &
+    echo $! > "$s3_dir/s3rver.pid"
+  fi
+  wait_for s3rver 30 curl -fsS -o /dev/null "http://127.0.0.1:$s3_port/"
+}
+
+s3_stop() {
+  if pid_alive "$s3_dir/s3rver.pid"; then
+    kill "$(cat "$s3_dir/s3rver.pid")" 2>/dev/null || true
+  fi
+}
+
+s3_up() { curl -fsS -o /dev/null "http://127.0.0.1:$s3_port/"; }
+
 # ---------------------------------------------------------------- commands
 print_env() {
   cat <<EOF
@@ -258,6 +286,7 @@ export CELERY_BROKER_URL='amqp://guest:guest@127.0.0.1:$rabbit_port/'
 export INGEST_PGBOUNCER_ADMIN_URL='postgres://$db_user:$db_password@127.0.0.1:$bouncer_port/pgbouncer'
 export INGEST_NATS_MONITOR_URL='http://127.0.0.1:$nats_http_port'
 export INGEST_PGBOUNCER_POOL_SIZE='$bouncer_pool_size'
+export INGEST_S3_ENDPOINT='http://127.0.0.1:$s3_port'
 EOF
 }
 
@@ -271,7 +300,7 @@ redis_up() { redis-cli -p "$redis_port" ping; }
 nats_up() { curl -fsS "http://127.0.0.1:$nats_http_port/healthz"; }
 rabbitmq_up() { pid_alive "$rabbit_dir/rabbitmq.pid"; }
 
-service_names=(postgres pgbouncer redis nats rabbitmq)
+service_names=(postgres pgbouncer redis nats rabbitmq s3)
 
 check_name() {
   case " ${service_names[*]} " in *" $1 "*) ;; *) log "unknown service '$1' (one of: ${service_names[*]})"; exit 2;; esac
@@ -282,11 +311,11 @@ case "$cmd" in
   up)
     install_packages
     mkdir -p "$state"
-    postgres_start; pgbouncer_start; redis_start; nats_start; rabbitmq_start
+    postgres_start; pgbouncer_start; redis_start; nats_start; rabbitmq_start; s3_start
     log "all services up (state in $state)"
     ;;
   down)
-    rabbitmq_stop; nats_stop; redis_stop; pgbouncer_stop; postgres_stop
+    s3_stop; rabbitmq_stop; nats_stop; redis_stop; pgbouncer_stop; postgres_stop
     log "all services stopped"
     ;;
   env) print_env ;;

@@ -29,10 +29,18 @@ internal static class CommandLine
         healthcheck.Options.Add(path);
         healthcheck.SetAction((parse, cancellationToken) => HealthcheckCommand.RunAsync(parse.GetValue(path)!, Console.Out, Console.Error, cancellationToken));
 
+        var crops = new Command("crops", "Make the detection crops that are missing (Antenna's create_missing_detection_images); ends when none is left.");
+        var missing = new Option<bool>("--missing") { Description = "Crop every detection with a box and no path.", Required = true };
+        var project = new Option<long?>("--project") { Description = "Only images of this project." };
+        crops.Options.Add(missing);
+        crops.Options.Add(project);
+        crops.SetAction((parse, cancellationToken) => CropsCommand.RunAsync(parse.GetValue(project), Console.Out, Console.Error, cancellationToken));
+
         root.Subcommands.Add(run);
         root.Subcommands.Add(check);
         root.Subcommands.Add(settings);
         root.Subcommands.Add(healthcheck);
+        root.Subcommands.Add(crops);
         return root;
     }
 }

@@ -1,7 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using AntennaIngest.Amqp.Intake;
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Intake;
+using AntennaIngest.Imaging;
+using AntennaIngest.Postgres.Crops;
 using AntennaIngest.Nats.Intake;
 using AntennaIngest.Core.Processing;
 using AntennaIngest.Nats.Acks;
@@ -36,12 +39,15 @@ internal static class PipelineComposition
         services.AddSingleton<IPostCommitQueue>(sp => new RedisPostCommitQueue(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
         services.AddSingleton<IDirtyCountSource>(sp => new RedisDirtySet(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
         services.AddSingleton<ICropScheduler>(sp => new RedisCropScheduler(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<ICropQueue>(sp => new RedisCropQueue(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<ICropRepository, PostgresCropRepository>();
 
         AddHosted<PostgresJobLog, IJobLog>(services);
         services.AddSingleton<IJobStore, PostgresJobStore>();
         AddHosted<PostgresProgressWriter, IProgressSink>(services);
         WritePathRegistration.Add(services, settings);
         services.AddHostedService<CountRefresher>();
+        ImagingRegistration.Add(services, settings);
 
         services.AddSingleton<ITaskAcknowledger, NatsTaskAcknowledger>();
         services.AddSingleton<IJobResourceCleaner, NatsJobResourceCleaner>();

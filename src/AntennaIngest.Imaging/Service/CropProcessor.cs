@@ -1,0 +1,103 @@
+using AntennaIngest.Core.Configuration;
+using AntennaIngest.Core.Crops;
+using AntennaIngest.Core.Faults;
+using AntennaIngest.Core.Metrics;
+using AntennaIngest.Core.Processing;
+using AntennaIngest.Imaging.Fetching;
+using AntennaIngest.Imaging.Pool;
+using AntennaIngest.Imaging.Storage;
+
+namespace AntennaIngest.Imaging.Service;
+
+/// <summary>What one batch of images produced.</summary>
+public sealed record CropStatistics(int Images, int Created, int Failed)
+{
+    public static CropStatistics operator +(CropStatistics a, CropStatistics b) => new(a.Images + b.Images, a.Created + b.Created, a.Failed + b.Failed);
+}
+
+/// <summary>
+/// Antenna's create_detection_images for a batch of images: each source fetched once, all its
+/// path-less boxed detections cropped on the pool, stored, and the paths written in one UPDATE.
+/// A failure is recorded for that detection (or image) only; the others go on.
+/// </summary>
+public sealed class CropProcessor(
+    ICropRepository repository,
+    SourceFetcher fetcher,
+    CropPool pool,
+    ICropStorage storage,
+    CropSettings settings,
+    IJobLog jobLog,
+    IngestMetrics metrics)
+{
+    private const int ConcurrentImages = 4;
+
+    /// <param name="jobOf">The job whose log hears about an image's failures (0 for none).</param>
+    public async Task<CropStatistics> ProcessAsync(IReadOnlyList<long> imageIds, Func<long, long> jobOf, CancellationToken cancellationToken)
+    {
+        var sources = await repository.LoadAsync(imageIds, cancellationToken);
+        var paths = new List<(long DetectionId, string Path)>();
+        var failed = 0;
+        await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentImages, CancellationToken = cancellationToken }, async (source, token) =>
+        {
+            var (made, errors) = await CropImageAsync(source, token);
+            lock (paths)
+            {
+                paths.AddRange(made);
+                failed += errors.Count;
+            }
+
+            var job = jobOf(source.ImageId);
+            foreach (var error in errors)
+            {
+                metrics.Crops.Increment("failed");
+                if (job != 0)
+                {
+                    jobLog.Append(job, JobLogLevel.Error, error);
+                }
+            }
+        });
+
+        FaultPoints.Hit(FaultPoints.DuringCrops);
+        await repository.SavePathsAsync(paths, cancellationToken);
+        metrics.Crops.Add(paths.Count, "created");
+        return new CropStatistics(sources.Count, paths.Count, failed);
+    }
+
+    private async Task<(List<(long, string)> Made, List<string> Errors)> CropImageAsync(CropSource source, CancellationToken cancellationToken)
+    {
+        var made = new List<(long, string)>();
+        var errors = new List<string>();
+        if (source.ProjectId is not { } project)
+        {
+            errors.Add($"Could not create detection images for source image {source.ImageId}: it belongs to no project");
+            return (made, errors);
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = await fetcher.FetchAsync(source, cancellationToken);
+        }
+        catch (CropSourceException e)
+        {
+            errors.Add($"Could not create detection images for source image {source.ImageId}: {e.Message}");
+            return (made, errors);
+        }
+
+        var outcomes = await pool.CropAsync(bytes, source.Detections.Select(d => (d.DetectionId, d.Bbox)).ToList(), settings.JpegQuality, cancellationToken);
+        var dates = source.Detections.ToDictionary(d => d.DetectionId, d => d.LocalDate);
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Jpeg is null)
+            {
+                errors.Add($"Could not create a detection image for detection {outcome.DetectionId} of source image {source.ImageId}: {outcome.Error}");
+                continue;
+            }
+
+            var name = CropNames.Key(project, dates[outcome.DetectionId], source.Path, outcome.DetectionId);
+            made.Add((outcome.DetectionId, await storage.SaveAsync(name, outcome.Jpeg, cancellationToken)));
+        }
+
+        return (made, errors);
+    }
+}
