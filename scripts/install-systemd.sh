@@ -27,7 +27,7 @@ if [ ! -f "$etc/antenna-ingest.env" ]; then
   start=0
 fi
 
-if [ -d /run/systemd/system ]; then
+if [ -d /run/systemd/system ] && [ "${INGEST_NO_SYSTEMCTL:-0}" != 1 ]; then
   systemctl daemon-reload
   systemctl enable antenna-ingest.service
   [ $start = 1 ] && systemctl restart antenna-ingest.service && systemctl --no-pager status antenna-ingest.service | head -5

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): restore and build, start the local services, run the
 # unit and integration tests, publish the native binary with Native AOT, run the end-to-end tests
-# against that binary, then stop the services. Works on a fresh Debian machine with the .NET SDK.
+# against that binary, check the packaging (container files, systemd unit), run the fast subset of
+# the fault-injection suite and the benchmark's smoke size, then stop the services. Works on a
+# fresh Debian machine with the .NET SDK.
 #   scripts/test.sh            everything
 #   INGEST_KEEP_SERVICES=1     leave the services running afterwards
 set -euo pipefail
@@ -36,7 +38,17 @@ step "native AOT publish"
 scripts/publish.sh "$root_dir/artifacts/publish"
 export INGEST_BINARY="$root_dir/artifacts/publish/antenna-ingest"
 
+step "packaging: Dockerfile.aot contents and libraries, systemd unit"
+scripts/check-image.sh "$root_dir/artifacts/publish"
+scripts/check-systemd.sh "$root_dir/artifacts/publish"
+
 step "end-to-end tests against the native binary"
 run_tests AntennaIngest.EndToEndTests
+
+step "fault injection, fast subset (fails on anything lost, duplicated or stuck)"
+scripts/chaos.sh --quick
+
+step "benchmark smoke run (prints numbers, asserts nothing)"
+scripts/bench.sh --quick
 
 step "all tests passed in $((SECONDS - started)) s"

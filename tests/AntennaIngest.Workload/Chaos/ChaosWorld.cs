@@ -141,11 +141,17 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     }
 
     /// <summary>Seconds from now until the next ack arrives (the recovery time after a fault), or null.</summary>
-    public async Task<double?> TimeToNextAckAsync(TimeSpan timeout)
+    public async Task<double?> TimeToNextAckAsync(TimeSpan timeout, Func<bool>? giveUp = null)
     {
         var before = Acked;
         var clock = Stopwatch.StartNew();
-        return AllAcked || await WaitAsync(() => Acked > before || AllAcked, timeout) ? clock.Elapsed.TotalSeconds : null;
+        if (AllAcked)
+        {
+            return 0;
+        }
+
+        await WaitAsync(() => Acked > before || AllAcked || giveUp?.Invoke() == true, timeout);
+        return Acked > before || AllAcked ? clock.Elapsed.TotalSeconds : null;
     }
 
     /// <summary>SIGTERM, then wait for exit; returns the exit code.</summary>

@@ -35,7 +35,9 @@ public static class Scenarios
             var process = world.StartBinary(new() { ["INGEST_CHAOS_KILL_AT"] = $"{point}:{random.Next(1, 4)}", ["INGEST_CROPS"] = crops ? "true" : "false" });
             if (killed > 0)
             {
-                maxRecovery = Max(maxRecovery, await world.TimeToNextAckAsync(TimeSpan.FromSeconds(60)));
+                // A run killed before its first ack (always so for after_decode) has no recovery
+                // time to report; the finisher's first ack measures recovery then.
+                maxRecovery = Max(maxRecovery, await world.TimeToNextAckAsync(TimeSpan.FromSeconds(60), () => process.HasExited));
             }
 
             var exited = await ChaosWorld.WaitAsync(() => process.HasExited || world.AllAcked, TimeSpan.FromSeconds(60));
