@@ -308,7 +308,8 @@ public sealed partial class MessagePump : IHostedService, IDisposable
     private async Task MonitorAsync(CancellationToken cancellationToken)
     {
         var lastLog = Stopwatch.GetTimestamp();
-        var lastSettled = 0L;
+        var lastSettled = 0L; // as of the last progress line
+        var seenSettled = 0L; // as of the last tick: the stall alarm must not wait for a progress line
         var lastProgress = Stopwatch.GetTimestamp();
         var stalled = false;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
@@ -318,8 +319,9 @@ public sealed partial class MessagePump : IHostedService, IDisposable
             {
                 var settled = _statistics.Settled;
                 var inFlight = (long)_metrics.InFlight.Value();
-                if (settled != lastSettled || inFlight == 0)
+                if (settled != seenSettled || inFlight == 0)
                 {
+                    seenSettled = settled;
                     lastProgress = Stopwatch.GetTimestamp();
                     if (stalled)
                     {

@@ -131,25 +131,47 @@ public sealed class PumpTests
         Assert.Equal("hand_back", waiting.Settlement);
     }
 
+    [Fact]
+    public async Task The_stall_alarm_rises_when_nothing_settles_for_the_configured_time_and_clears_after()
+    {
+        var handler = new ScriptedHandler { BlockAfter = 1 };
+        await using var run = await PumpRun.StartAsync(handler, stallAfter: TimeSpan.FromSeconds(2));
+        var first = run.Add(FakeMessage.Celery(Messages.ProcessKwargs(Messages.Success())));
+        await run.SettledAsync(first);
+        Assert.Equal(0, run.Metrics.Stalled.Value());
+
+        // One task now hangs. The alarm is due 2 s later; the progress line (every 10 s) must not delay it.
+        run.Add(FakeMessage.Celery(Messages.ProcessKwargs(Messages.Success())));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (run.Metrics.Stalled.Value() < 1 && clock.Elapsed < TimeSpan.FromSeconds(8))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1, run.Metrics.Stalled.Value());
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 8);
+    }
+
     private sealed class PumpRun : IAsyncDisposable
     {
         private readonly MessagePump _pump;
         private bool _stopped;
 
-        private PumpRun(ITaskHandler handler, int maxInFlight)
+        private PumpRun(ITaskHandler handler, int maxInFlight, TimeSpan? stallAfter)
         {
             Queue = new IngestQueue(8);
             Metrics = new IngestMetrics(new MetricsRegistry());
-            _pump = new MessagePump(Queue, handler, s_settings with { MaxInFlight = maxInFlight }, s_nats, Metrics, NullLogger<MessagePump>.Instance);
+            var settings = s_settings with { MaxInFlight = maxInFlight, StallAfter = stallAfter ?? s_settings.StallAfter };
+            _pump = new MessagePump(Queue, handler, settings, s_nats, Metrics, NullLogger<MessagePump>.Instance);
         }
 
         public IngestQueue Queue { get; }
 
         public IngestMetrics Metrics { get; }
 
-        public static async Task<PumpRun> StartAsync(ITaskHandler handler, int maxInFlight = 8)
+        public static async Task<PumpRun> StartAsync(ITaskHandler handler, int maxInFlight = 8, TimeSpan? stallAfter = null)
         {
-            var run = new PumpRun(handler, maxInFlight);
+            var run = new PumpRun(handler, maxInFlight, stallAfter);
             await run._pump.StartAsync(CancellationToken.None);
             return run;
         }
@@ -183,6 +205,11 @@ public sealed class PumpTests
 
         public bool Block { get; init; }
 
+        /// <summary>Calls after this many block like <see cref="Block"/>.</summary>
+        public int BlockAfter { get; init; } = int.MaxValue;
+
+        private int _calls;
+
         public int Attempts => _attempts;
 
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -196,7 +223,7 @@ public sealed class PumpTests
         public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
         {
             Started.TrySetResult();
-            if (Block)
+            if (Block || Interlocked.Increment(ref _calls) > BlockAfter)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }

@@ -121,7 +121,8 @@ public sealed partial class ChaosWorld : IAsyncDisposable
         return process;
     }
 
-    public bool AllAcked => Acked >= Expectations.Results.Count;
+    // False while a paced enqueue is still running (the expectations exist only once it ends).
+    public bool AllAcked => Expectations is not null && Acked >= Expectations.Results.Count;
 
     /// <summary>Waits until <paramref name="condition"/> holds; false on timeout.</summary>
     public static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout)

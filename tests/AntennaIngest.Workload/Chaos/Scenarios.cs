@@ -23,16 +23,19 @@ public static class Scenarios
     /// <summary>kill -9 at a code point, <paramref name="kills"/> times, restarting after each; then a clean run finishes.</summary>
     public static async Task<ScenarioResult> KillAtAsync(ChaosSettings settings, string point, int kills)
     {
-        await using var world = await ChaosWorld.CreateAsync(settings, $"kill9-{point}", settings.Images);
+        // The full run kills 20 times per point: enough results that a backlog outlasts the kills.
+        await using var world = await ChaosWorld.CreateAsync(settings, $"kill9-{point}", settings.Quick ? settings.Images : Math.Max(settings.Images, 100));
         await world.EnqueueAsync();
         var crops = point == "during_crops";
         var random = new Random(settings.Seed);
         var killed = 0;
         double? maxRecovery = null;
         var notes = new List<string>();
-        while (killed < kills && !world.AllAcked)
+        // Groups of at most 2 results make many transactions, so every point is reached often.
+        var group = new Dictionary<string, string> { ["INGEST_DB_GROUP_MAX"] = "2", ["INGEST_CROPS"] = crops ? "true" : "false" };
+        while (killed < kills && (!world.AllAcked || (crops && await CropsPendingAsync(world) > 0)))
         {
-            var process = world.StartBinary(new() { ["INGEST_CHAOS_KILL_AT"] = $"{point}:{random.Next(1, 4)}", ["INGEST_CROPS"] = crops ? "true" : "false" });
+            var process = world.StartBinary(new(group) { ["INGEST_CHAOS_KILL_AT"] = $"{point}:{random.Next(1, 4)}" });
             if (killed > 0)
             {
                 // A run killed before its first ack (always so for after_decode) has no recovery
@@ -40,7 +43,7 @@ public static class Scenarios
                 maxRecovery = Max(maxRecovery, await world.TimeToNextAckAsync(TimeSpan.FromSeconds(60), () => process.HasExited));
             }
 
-            var exited = await ChaosWorld.WaitAsync(() => process.HasExited || world.AllAcked, TimeSpan.FromSeconds(60));
+            var exited = await ChaosWorld.WaitAsync(() => process.HasExited || (world.AllAcked && (!crops || CropsPending(world) == 0)), TimeSpan.FromSeconds(60));
             await ChaosWorld.WaitAsync(() => process.HasExited, TimeSpan.FromSeconds(crops ? 10 : 2));
             if (process.HasExited && process.ExitCode == 137)
             {
@@ -57,7 +60,7 @@ public static class Scenarios
             break;
         }
 
-        var finisher = world.StartBinary(new() { ["INGEST_CROPS"] = crops ? "true" : "false" });
+        var finisher = world.StartBinary(group);
         maxRecovery = Max(maxRecovery, await world.TimeToNextAckAsync(TimeSpan.FromSeconds(60)));
         var drained = await ChaosWorld.WaitAsync(() => world.AllAcked, s_drain);
         if (crops)
@@ -423,14 +426,25 @@ public static class Scenarios
 
     private static async Task WaitForCropsAsync(ChaosWorld world)
     {
+        var deadline = Stopwatch.StartNew();
+        while (await CropsPendingAsync(world) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    private static long CropsPending(ChaosWorld world)
+    {
+        using var database = world.DirectDatabase();
+        using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static async Task<long> CropsPendingAsync(ChaosWorld world)
+    {
         await using var database = world.DirectDatabase();
-        await ChaosWorld.WaitAsync(
-            () =>
-            {
-                using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
-                return (long)command.ExecuteScalar()! == 0;
-            },
-            TimeSpan.FromSeconds(60));
+        await using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<string> CropNoteAsync(ChaosWorld world)
