@@ -29,12 +29,14 @@ public sealed partial class MessagePump : IHostedService, IDisposable
     private readonly CancellationTokenSource _draining = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly PumpStatistics _statistics = new();
+    private readonly OutageGate? _outages;
     private Task _workers = Task.CompletedTask;
     private Task _monitor = Task.CompletedTask;
 
-    public MessagePump(IngestQueue queue, ITaskHandler handler, ProcessingSettings settings, NatsSettings nats, IngestMetrics metrics, ILogger<MessagePump> logger)
+    public MessagePump(IngestQueue queue, ITaskHandler handler, ProcessingSettings settings, NatsSettings nats, IngestMetrics metrics, ILogger<MessagePump> logger, IDependencyProbe? probe = null)
     {
         ArgumentNullException.ThrowIfNull(nats);
+        _outages = probe is null ? null : new OutageGate(probe, logger);
         _queue = queue;
         _handler = handler;
         _settings = settings;
@@ -191,6 +193,18 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                     Log.UnexpectedFailure(_logger, message.Intake, e);
                 }
 
+                if (await IsOutageAsync(message, dependency))
+                {
+                    // The dependency was down and is back: retry now (spread over a second), no retry used.
+                    if (!await DelayAsync(RetryDelay(0)))
+                    {
+                        await HandBackAsync(message);
+                        return;
+                    }
+
+                    continue;
+                }
+
                 if (attempt >= _settings.MaxRetries)
                 {
                     Log.RetriesExhausted(_logger, message.Intake, attempt, e.Message);
@@ -221,6 +235,24 @@ public sealed partial class MessagePump : IHostedService, IDisposable
 
             await SettleAsync(message, outcome, m => m.AckAsync(_abort.Token));
             return;
+        }
+    }
+
+    private async Task<bool> IsOutageAsync(InboundMessage message, string dependency)
+    {
+        if (_outages is null || dependency == "unexpected")
+        {
+            return false;
+        }
+
+        try
+        {
+            using var keepAlive = KeepAlive(message);
+            return await _outages.WaitOutAsync(dependency, _draining.Token);
+        }
+        catch (OperationCanceledException) when (_draining.IsCancellationRequested)
+        {
+            return false; // shutting down: the retry path's delay hands the message back at once
         }
     }
 

@@ -1,8 +1,8 @@
 using AntennaIngest.Core.Health;
 using AntennaIngest.Core.Metrics;
+using AntennaIngest.Core.Processing;
 using Microsoft.Extensions.Hosting;
 using NATS.Client.Core;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Hosting;
@@ -13,7 +13,7 @@ namespace AntennaIngest.Hosting;
 /// probed with SELECT 1 because a pool has no "connected" state of its own.
 /// </summary>
 internal sealed class DependencyMonitor(
-    NpgsqlDataSource dataSource,
+    IDependencyProbe probe,
     IConnectionMultiplexer redis,
     NatsConnection nats,
     Readiness readiness,
@@ -65,13 +65,9 @@ internal sealed class DependencyMonitor(
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(timeout.Token);
-            return true;
+            return await probe.IsAvailableAsync("postgres", stoppingToken);
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        catch (OperationCanceledException)
         {
             return false;
         }

@@ -3,6 +3,7 @@ using AntennaIngest.Cli;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Health;
 using AntennaIngest.Core.Metrics;
+using AntennaIngest.Core.Processing;
 using AntennaIngest.Http;
 using AntennaIngest.Nats.Connections;
 using AntennaIngest.Postgres.Connections;
@@ -59,6 +60,7 @@ internal static class IngestApplication
         builder.Services.AddSingleton(sp => NatsConnector.Create(settings.Nats, sp.GetRequiredService<ILoggerFactory>()));
 
         builder.Services.AddHostedService<HttpEndpointService>();
+        builder.Services.AddSingleton<IDependencyProbe, DependencyProbe>();
         builder.Services.AddHostedService<DependencyMonitor>();
         builder.Services.AddHostedService<SystemdNotifier>();
         PipelineComposition.Add(builder.Services, settings);

@@ -72,6 +72,27 @@ public sealed class PumpTests
     }
 
     [Fact]
+    public async Task Waiting_out_a_dependency_outage_uses_no_retries()
+    {
+        // Redis "down" for longer than the whole retry budget could last (2 retries: at most 3 s).
+        var probe = new SwitchableProbe { Down = true };
+        var handler = new ScriptedHandler { FailuresBeforeSuccess = 100, FailWhile = () => probe.Down };
+        await using var run = await PumpRun.StartAsync(handler, probe: probe);
+
+        var message = run.Add(FakeMessage.Celery(Messages.ProcessKwargs(Messages.Success())));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Null(message.Settlement);
+        Assert.True(probe.Calls >= 3, $"the gate keeps probing ({probe.Calls} probes)");
+        probe.Down = false;
+        await run.SettledAsync(message);
+
+        Assert.Equal("ack", message.Settlement);
+        Assert.Single(handler.Handled);
+        Assert.Empty(handler.Exhausted);
+        Assert.Equal(0, run.Metrics.Retries.Value("redis"));
+    }
+
+    [Fact]
     public async Task A_task_that_recovers_within_its_retries_succeeds()
     {
         var handler = new ScriptedHandler { FailuresBeforeSuccess = 1 };
@@ -157,21 +178,21 @@ public sealed class PumpTests
         private readonly MessagePump _pump;
         private bool _stopped;
 
-        private PumpRun(ITaskHandler handler, int maxInFlight, TimeSpan? stallAfter)
+        private PumpRun(ITaskHandler handler, int maxInFlight, TimeSpan? stallAfter, IDependencyProbe? probe)
         {
             Queue = new IngestQueue(8);
             Metrics = new IngestMetrics(new MetricsRegistry());
             var settings = s_settings with { MaxInFlight = maxInFlight, StallAfter = stallAfter ?? s_settings.StallAfter };
-            _pump = new MessagePump(Queue, handler, settings, s_nats, Metrics, NullLogger<MessagePump>.Instance);
+            _pump = new MessagePump(Queue, handler, settings, s_nats, Metrics, NullLogger<MessagePump>.Instance, probe);
         }
 
         public IngestQueue Queue { get; }
 
         public IngestMetrics Metrics { get; }
 
-        public static async Task<PumpRun> StartAsync(ITaskHandler handler, int maxInFlight = 8, TimeSpan? stallAfter = null)
+        public static async Task<PumpRun> StartAsync(ITaskHandler handler, int maxInFlight = 8, TimeSpan? stallAfter = null, IDependencyProbe? probe = null)
         {
-            var run = new PumpRun(handler, maxInFlight, stallAfter);
+            var run = new PumpRun(handler, maxInFlight, stallAfter, probe);
             await run._pump.StartAsync(CancellationToken.None);
             return run;
         }
@@ -197,6 +218,21 @@ public sealed class PumpTests
         }
     }
 
+    private sealed class SwitchableProbe : IDependencyProbe
+    {
+        private int _calls;
+
+        public volatile bool Down;
+
+        public int Calls => _calls;
+
+        public ValueTask<bool> IsAvailableAsync(string dependency, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return ValueTask.FromResult(!Down);
+        }
+    }
+
     private sealed class ScriptedHandler : ITaskHandler
     {
         private int _attempts;
@@ -204,6 +240,9 @@ public sealed class PumpTests
         public int FailuresBeforeSuccess { get; init; }
 
         public bool Block { get; init; }
+
+        /// <summary>Failures happen only while this holds (default: always).</summary>
+        public Func<bool> FailWhile { get; init; } = () => true;
 
         /// <summary>Calls after this many block like <see cref="Block"/>.</summary>
         public int BlockAfter { get; init; } = int.MaxValue;
@@ -228,7 +267,7 @@ public sealed class PumpTests
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
-            if (Interlocked.Increment(ref _attempts) <= FailuresBeforeSuccess)
+            if (Interlocked.Increment(ref _attempts) <= FailuresBeforeSuccess && FailWhile())
             {
                 throw new DependencyUnavailableException("redis", "connection reset");
             }

@@ -76,9 +76,9 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     public long Now() => _clockStart + (_clock.ElapsedTicks * (1_000_000_000L / Stopwatch.Frequency));
 
     /// <summary>Publishes the whole backlog as Celery messages (before or while the binary runs).</summary>
-    public async Task EnqueueAsync(double rate = 0)
+    public async Task EnqueueAsync(double rate = 0, int limit = 0)
     {
-        var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, 0);
+        var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, limit);
         await using var enqueuer = new Enqueuer(new ResultSource(Manifest, Settings.Seed), settings);
         await enqueuer.ConnectAsync(CancellationToken.None);
         Expectations = await enqueuer.RunAsync(Now, null, CancellationToken.None);
@@ -203,18 +203,20 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     /// whose rows are missing; duplicated = duplicate rows; stuck = messages left in the queue,
     /// unacked tasks, image ids left pending in Redis.
     /// </summary>
-    public async Task<Tally> TallyAsync(Expectations? expectations = null)
+    public async Task<Tally> TallyAsync(Expectations? expectations = null, bool consumersOnly = false)
     {
         expectations ??= Expectations;
         var (firstAck, _) = _acks!.Snapshot();
         var observed = firstAck.Keys.ToHashSet(StringComparer.Ordinal);
-        var report = await new Verifier(Manifest, expectations, observed).RunAsync(CancellationToken.None);
+        var report = await new Verifier(Manifest, expectations, consumersOnly ? null : observed).RunAsync(CancellationToken.None);
         await using (var writer = new StreamWriter(Path.Combine(Directory, "verify.txt")))
         {
             report.Print(writer);
         }
 
-        var unacked = expectations.Results.Count(r => !observed.Contains(r.ReplySubject));
+        var unacked = consumersOnly
+            ? report.Checks.First(c => c.Name == "tasks acked").Ok ? 0 : expectations.Results.Count
+            : expectations.Results.Count(r => !observed.Contains(r.ReplySubject));
         var missingRows = report.Checks.Where(c => !c.Ok && c.Name is "detections per image" or "classifications per image").Sum(c => c.Examples.Count(e => e.Contains("expected", StringComparison.Ordinal) && LessThanExpected(e)));
         await using var database = DirectDatabase();
         await using var duplicates = database.CreateCommand(
@@ -224,8 +226,28 @@ public sealed partial class ChaosWorld : IAsyncDisposable
                  + (SELECT count(*) FROM (SELECT 1 FROM main_classification GROUP BY detection_id, taxon_id, algorithm_id, score HAVING count(*) > 1) c)
             """);
         var duplicated = (long)(await duplicates.ExecuteScalarAsync())!;
-        var stuck = await QueueDepthAsync() + await PendingInRedisAsync();
+        var stuck = await QueueDepthAsync() + await PendingInRedisAsync(expectations);
         return new Tally(expectations.Results.Count, unacked + missingRows, duplicated, stuck, report);
+    }
+
+    /// <summary>
+    /// Every job consumer has delivered everything and has exactly the tasks without a result
+    /// unacked: JetStream's own word that every result's task was acked.
+    /// </summary>
+    public async Task<bool> ConsumersSettledAsync()
+    {
+        await using var nats = ServiceClients.Nats(Manifest.NatsUrl, "antenna-chaos-consumers");
+        foreach (var job in Manifest.Jobs)
+        {
+            var info = await new AntennaJobTasks(nats, job.Id).ConsumerInfoAsync();
+            var results = Expectations.Results.Count(r => r.Job == job.Id);
+            if (info is null || info.NumPending != 0 || info.NumAckPending != job.Images.Count - results)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async Task<long> QueueDepthAsync()
@@ -302,7 +324,8 @@ public sealed partial class ChaosWorld : IAsyncDisposable
             && have < want;
     }
 
-    private async Task<long> PendingInRedisAsync()
+    // Images pending in Redis beyond those that were given no result on purpose (two stages each).
+    private async Task<long> PendingInRedisAsync(Expectations expectations)
     {
         var (redis, db) = await ServiceClients.RedisAsync(Manifest.RedisUrl);
         await using (redis)
@@ -310,7 +333,8 @@ public sealed partial class ChaosWorld : IAsyncDisposable
             long pending = 0;
             foreach (var job in Manifest.Jobs)
             {
-                pending += await db.SetLengthAsync($"job:{job.Id}:pending_images:process") + await db.SetLengthAsync($"job:{job.Id}:pending_images:results");
+                var withoutResult = job.Images.Count - expectations.Results.Count(r => r.Job == job.Id);
+                pending += Math.Max(0, await db.SetLengthAsync($"job:{job.Id}:pending_images:process") + await db.SetLengthAsync($"job:{job.Id}:pending_images:results") - (2 * withoutResult));
             }
 
             return pending;

@@ -31,7 +31,9 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
         {
             var factory = new ConnectionFactory { Uri = new Uri(settings.BrokerUrl) };
             _amqp = await factory.CreateConnectionAsync("antenna-workload", cancellationToken);
-            _channel = await _amqp.CreateChannelAsync(cancellationToken: cancellationToken);
+            // Confirmed publishes: a message is only counted as enqueued once the broker has it,
+            // so a broker restart in the middle (chaos) cannot silently drop one.
+            _channel = await _amqp.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
 
             // Celery's own declaration of a routed queue: durable queue bound to a direct exchange of the same name.
             await _channel.ExchangeDeclareAsync(settings.Queue, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
@@ -88,7 +90,7 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
             var now = clock();
             if (message is not null)
             {
-                await message.PublishAsync(_channel!, settings.Queue);
+                await PublishCeleryAsync(message, cancellationToken);
             }
 
             if (adc is not null)
@@ -102,6 +104,61 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
         }
 
         return new Expectations(source.Seed, settings.Target, results);
+    }
+
+    // A broker restart closes the connection: reconnect and publish again (at most a minute).
+    private async Task PublishCeleryAsync(CeleryMessage message, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (_channel is null)
+                {
+                    await ConnectAsync(cancellationToken);
+                }
+
+                await message.PublishAsync(_channel!, settings.Queue);
+                return;
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException
+                or RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.PublishException or IOException
+                && deadline.Elapsed < TimeSpan.FromMinutes(1))
+            {
+                await DisposeAmqpAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    private async Task DisposeAmqpAsync()
+    {
+        if (_channel is not null)
+        {
+            try
+            {
+                await _channel.DisposeAsync();
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
+            {
+            }
+
+            _channel = null;
+        }
+
+        if (_amqp is not null)
+        {
+            try
+            {
+                await _amqp.DisposeAsync();
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
+            {
+            }
+
+            _amqp = null;
+        }
     }
 
     /// <summary>Messages waiting in the Celery queue (to confirm a backlog arrived before a contender starts).</summary>
