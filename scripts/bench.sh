@@ -6,7 +6,8 @@
 #
 #   scripts/bench.sh            default size (~10 minutes on 2 cores)
 #   scripts/bench.sh --quick    smoke size (under 2 minutes; CI prints it, asserts nothing)
-#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-crops, celery-prefork-16, celery-gevent-200, copy)
+#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-half-rate, antenna-ingest-crops, celery-prefork-16,
+#                                  celery-gevent-200, copy)
 #            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
 #
 # Output: results/<UTC timestamp>/{summary.md,summary.json,chart.svg,<contender>.json,<contender>.log,…}
@@ -16,7 +17,7 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
 
 quick=false
-contenders="antenna-ingest,antenna-ingest-crops,celery-prefork-16,celery-gevent-200,copy"
+contenders="antenna-ingest,antenna-ingest-half-rate,antenna-ingest-crops,celery-prefork-16,celery-gevent-200,copy"
 jobs=""; images=""; seed=1; keep=false
 binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 while [ $# -gt 0 ]; do
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2"; shift ;;
     --binary) binary="$2"; shift ;;
     --keep) keep=true ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -75,8 +76,8 @@ teardown() { # name queue
 }
 
 ingest_skipped=false
-measure() { # name command
-  local name=$1 command=$2 queue="bench_${stamp}_${1//-/_}" wait_first=90
+measure() { # name command [rate]
+  local name=$1 command=$2 rate=${3:-0} queue="bench_${stamp}_${1//-/_}" wait_first=90
   # A binary that acks nothing is found out quickly; Celery needs its pool up and a first
   # result through 16 (or 200) concurrent tasks on few cores before the first ack.
   [[ $name == antenna-ingest* ]] && wait_first=$first_ack
@@ -89,7 +90,7 @@ measure() { # name command
   setup "$name"
   log "$name: measuring"
   "$workload" measure --manifest "$work/$name/manifest.json" --out "$out" --contender "$name" --seed "$seed" \
-    --queue "$queue" --command "$command" --timeout "$timeout" --stall-timeout "$stall" --first-ack-timeout "$wait_first" || true
+    --queue "$queue" --command "$command" --timeout "$timeout" --stall-timeout "$stall" --first-ack-timeout "$wait_first" --rate "$rate" || true
   if [[ $name == antenna-ingest* ]] && grep -q '"status": "skipped"' "$out/$name.json" 2>/dev/null; then ingest_skipped=true; fi
   teardown "$name" "$queue"
 }
@@ -107,6 +108,15 @@ for contender in "${selected[@]}"; do
   case "$contender" in
     antenna-ingest) measure antenna-ingest "$(ingest_command false)" ;;
     antenna-ingest-crops) measure antenna-ingest-crops "$(ingest_command true)" ;;
+    antenna-ingest-half-rate)
+      # Latency at half of the maximum: the same results paced at half antenna-ingest's measured rate.
+      max_per_min=$(grep -o '"results_per_minute": *[0-9.]*' "$out/antenna-ingest.json" 2>/dev/null | grep -o '[0-9.]*$' || echo 0)
+      half=$(awk "BEGIN { printf \"%.2f\", ${max_per_min:-0} / 120 }")
+      if awk "BEGIN { exit !($half > 0) }"; then
+        measure antenna-ingest-half-rate "$(ingest_command false)" "$half"
+      else
+        log "antenna-ingest-half-rate: skipped (no antenna-ingest rate measured in this run)"
+      fi ;;
     celery-prefork-16) measure celery-prefork-16 "'$root_dir/bench/celery_baseline/run_worker.sh' prefork 16" ;;
     celery-gevent-200) measure celery-gevent-200 "'$root_dir/bench/celery_baseline/run_worker.sh' gevent 200" ;;
     copy)

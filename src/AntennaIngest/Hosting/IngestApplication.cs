@@ -76,7 +76,8 @@ internal static class IngestApplication
             settings.Database.Connections,
             settings.Redis.Redacted,
             settings.Nats.Redacted,
-            settings.Celery.Redacted);
+            settings.Celery.Redacted,
+            GC.GetConfigurationVariables().TryGetValue("GCConserveMem", out var conserve) ? conserve.ToString() ?? "?" : "0");
 
         await host.RunAsync(cancellationToken);
         Log.Stopped(logger);

@@ -5,8 +5,8 @@ namespace AntennaIngest.Hosting;
 /// <summary>Log events of the executable (event ids 1000-1999).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Information, "antenna-ingest {Version} starting: intake {Intake}, in-flight {MaxInFlight}, database {Database} with {Connections} connections, redis {Redis}, nats {Nats}, broker {Broker}")]
-    public static partial void Starting(ILogger logger, string version, string intake, int maxInFlight, string database, int connections, string redis, string nats, string broker);
+    [LoggerMessage(1000, LogLevel.Information, "antenna-ingest {Version} starting: intake {Intake}, in-flight {MaxInFlight}, database {Database} with {Connections} connections, redis {Redis}, nats {Nats}, broker {Broker}, GC conserve-memory {ConserveMemory}")]
+    public static partial void Starting(ILogger logger, string version, string intake, int maxInFlight, string database, int connections, string redis, string nats, string broker, string conserveMemory);
 
     [LoggerMessage(1001, LogLevel.Information, "HTTP endpoints /healthz /readyz /metrics on {Prefix}")]
     public static partial void HttpListening(ILogger logger, string prefix);

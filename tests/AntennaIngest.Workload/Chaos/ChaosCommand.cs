@@ -14,7 +14,7 @@ namespace AntennaIngest.Workload.Chaos;
 /// </summary>
 public static class ChaosCommand
 {
-    public const string Usage = "chaos --binary PATH --out DIR [--quick] [--scenarios a,b] [--kills-per-point N] [--images N] [--seed 1] [--keep]";
+    public const string Usage = "chaos --binary PATH --out DIR [--quick] [--scenarios a,b] [--kills-per-point N] [--images N] [--memory-rounds N] [--seed 1] [--keep]";
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -33,6 +33,7 @@ public static class ChaosCommand
             options.Flag("keep"),
             options.Number("kills-per-point", quick ? 2 : 20),
             options.Number("images", quick ? 24 : 60));
+        var memoryRounds = options.Number("memory-rounds", quick ? 1 : 5);
         var selected = options.Get("scenarios")?.Split(',', StringSplitOptions.RemoveEmptyEntries);
         options.EnsureAllRead();
         Directory.CreateDirectory(outDir);
@@ -59,7 +60,7 @@ public static class ChaosCommand
         scenarios.Add(("poison", () => Scenarios.PoisonAsync(settings)));
         scenarios.Add(("sigterm", () => Scenarios.SigtermAsync(settings)));
         scenarios.Add(("stall", () => Scenarios.StallAsync(settings)));
-        scenarios.Add(("memory", () => Scenarios.MemoryAsync(settings, quick ? 200 : 1000, quick ? 1 : 3)));
+        scenarios.Add(("memory", () => Scenarios.MemoryAsync(settings, quick ? 200 : 1000, memoryRounds)));
 
         var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall" };
         var toRun = scenarios.Where(s => selected is not null ? selected.Contains(s.Name) : !quick || quickSet.Contains(s.Name)).ToList();

@@ -361,7 +361,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    internal static partial int Kill(int pid, int signal);
 }
 
 /// <summary>What a scenario left behind.</summary>
