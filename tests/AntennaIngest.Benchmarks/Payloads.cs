@@ -18,7 +18,7 @@ internal static class Payloads
         // Per detection: ~450 bytes of fields plus ~2 x 20 bytes per species label.
         var (detections, labels) = targetBytes switch
         {
-            < 20_000 => (4, 40),
+            < 20_000 => (2, 30),
             < 1_000_000 => (10, 450),
             < 10_000_000 => (30, 1_600),
             _ => (25, targetBytes / 25 / 40),
