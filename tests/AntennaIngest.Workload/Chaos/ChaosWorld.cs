@@ -78,7 +78,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     /// <summary>Publishes the whole backlog as Celery messages (before or while the binary runs).</summary>
     public async Task EnqueueAsync(double rate = 0, int limit = 0)
     {
-        var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, limit);
+        var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, limit, Confirm: true);
         await using var enqueuer = new Enqueuer(new ResultSource(Manifest, Settings.Seed), settings);
         await enqueuer.ConnectAsync(CancellationToken.None);
         Expectations = await enqueuer.RunAsync(Now, null, CancellationToken.None);

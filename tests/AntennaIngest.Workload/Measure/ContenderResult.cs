@@ -70,6 +70,14 @@ public sealed record ContenderResult
     public int? ExitCode { get; init; }
 
     public Dictionary<string, int> AckKinds { get; init; } = [];
+
+    /// <summary>With --wait-crops: detections cropped by the end, and still without a crop.</summary>
+    public long CropsMade { get; init; }
+
+    public long CropsMissing { get; init; }
+
+    /// <summary>With --wait-crops: results/min and the window run until the last crop was stored.</summary>
+    public bool UntilCropsDone { get; init; }
 }
 
 /// <summary>Latency percentiles in milliseconds over <see cref="Count"/> results.</summary>

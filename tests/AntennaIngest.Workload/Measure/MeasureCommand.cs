@@ -23,6 +23,7 @@ public static class MeasureCommand
         """
         measure --manifest FILE --out DIR --contender NAME --command "SHELL COMMAND" [--seed 1] [--target celery|jetstream]
                 [--queue ml_results] [--rate 0] [--timeout 600] [--first-ack-timeout 60] [--stall-timeout 60] [--poll-ms 250]
+                [--wait-crops (keep the contender running until every detection has its crop; throughput counts until then)]
         """;
 
     public static async Task<int> RunAsync(Options options)
@@ -37,7 +38,8 @@ public static class MeasureCommand
             TimeSpan.FromSeconds(options.Fraction("timeout", 600)),
             TimeSpan.FromSeconds(options.Fraction("first-ack-timeout", 60)),
             TimeSpan.FromSeconds(options.Fraction("stall-timeout", 60)),
-            TimeSpan.FromMilliseconds(options.Number("poll-ms", 250)));
+            TimeSpan.FromMilliseconds(options.Number("poll-ms", 250)),
+            options.Flag("wait-crops"));
         options.EnsureAllRead();
         Directory.CreateDirectory(output);
 
@@ -157,6 +159,37 @@ public static class MeasureCommand
             }
         }
 
+        // Crops are not part of the ack: with --wait-crops the contender keeps running until the
+        // last detection has its crop, and throughput is counted until then.
+        var (cropsMade, cropsMissing, cropsDoneNs) = (0L, 0L, 0L);
+        if (limits.WaitCrops && status == "ok")
+        {
+            await using var database = Npgsql.NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(manifest.DirectUrl));
+            while (true)
+            {
+                await using var count = database.CreateCommand("SELECT count(*) FILTER (WHERE path IS NOT NULL), count(*) FILTER (WHERE path IS NULL) FROM main_detection WHERE bbox IS NOT NULL");
+                await using var reader = await count.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                (cropsMade, cropsMissing) = (reader.GetInt64(0), reader.GetInt64(1));
+                var elapsed = TimeSpan.FromTicks((Clock() - startNs) / 100);
+                if (cropsMissing == 0 || process.HasExited || elapsed > limits.Total)
+                {
+                    break;
+                }
+
+                sampler.Sample();
+                Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{contender}: all acked; {cropsMade} crops made, {cropsMissing} to go, {elapsed.TotalSeconds:F0} s   "));
+                await Task.Delay(limits.Poll);
+            }
+
+            cropsDoneNs = cropsMissing == 0 ? Clock() : 0;
+            if (cropsMissing > 0)
+            {
+                status = "incomplete";
+                message = $"{cropsMissing} detections still without a crop";
+            }
+        }
+
         var endNs = Clock();
         Console.Error.WriteLine();
         var exitCode = await StopAsync(process);
@@ -174,7 +207,23 @@ public static class MeasureCommand
             await File.WriteAllTextAsync(Path.Combine(output, $"{contender}-verify.txt"), writer.ToString());
         }
 
-        return Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, roundTrips, proxy.ConnectionsOpened, connections, sampler, report, exitCode);
+        var result = Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, roundTrips, proxy.ConnectionsOpened, connections, sampler, report, exitCode);
+        if (!limits.WaitCrops)
+        {
+            return result;
+        }
+
+        var firstAckNs = firstAck.Count > 0 ? firstAck.Values.Min() : 0;
+        var window = cropsDoneNs > firstAckNs && firstAckNs > 0 ? (cropsDoneNs - firstAckNs) / 1e9 : result.WindowSeconds;
+        return result with
+        {
+            CropsMade = cropsMade,
+            CropsMissing = cropsMissing,
+            UntilCropsDone = cropsDoneNs > 0,
+            WindowSeconds = window,
+            ResultsPerMinute = cropsDoneNs > 0 && window > 0 ? (result.Acked - 1) / window * 60 : result.ResultsPerMinute,
+            RowsPerSecond = cropsDoneNs > 0 && window > 0 ? result.RowsPerSecond * result.WindowSeconds / window : result.RowsPerSecond,
+        };
     }
 
     private static ContenderResult Summarize(
@@ -317,4 +366,4 @@ public static class MeasureCommand
     }
 }
 
-public sealed record Limits(TimeSpan Total, TimeSpan FirstAck, TimeSpan Stall, TimeSpan Poll);
+public sealed record Limits(TimeSpan Total, TimeSpan FirstAck, TimeSpan Stall, TimeSpan Poll, bool WaitCrops = false);

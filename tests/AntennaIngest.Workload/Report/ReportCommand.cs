@@ -77,7 +77,7 @@ public static class ReportCommand
         foreach (var c in contenders)
         {
             var errors = $"{c.Unacked} unacked, {c.Terminated} TERM, {c.Naks} NAK, {c.VerifyViolations} invariant";
-            text.Append(CultureInfo.InvariantCulture, $"| {c.Contender} | {c.Status}{(c.Mode == "paced" ? $" (paced at {F(c.Rate, "F1")} results/s)" : string.Empty)}{(c.Message.Length > 0 && c.Status != "ok" ? ": " + c.Message : string.Empty)} | {F(c.ResultsPerMinute)} | {(c.Mode == "paced" ? "–" : Ratio(c.ResultsPerMinute, reference?.ResultsPerMinute ?? 0))} | {F(c.LatencyMs.P50)} / {F(c.LatencyMs.P95)} / {F(c.LatencyMs.P99)} | {F(c.SmallLatencyMs.P99)} | {F(c.RoundTripsPerResult, "F1")} | {c.PeakServerConnections} | {c.PoolPeakClientActive} / {c.PoolPeakClientWaiting} / {c.PoolPeakServerActive} | {F(c.PeakRssMb)} | {F(c.CpuSeconds, "F1")} | {errors} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {c.Contender} | {c.Status}{(c.Mode == "paced" ? $" (paced at {F(c.Rate, "F1")} results/s)" : string.Empty)}{(c.UntilCropsDone ? $" (until the last of {c.CropsMade} crops)" : string.Empty)}{(c.Message.Length > 0 && c.Status != "ok" ? ": " + c.Message : string.Empty)} | {F(c.ResultsPerMinute)} | {(c.Mode == "paced" ? "–" : Ratio(c.ResultsPerMinute, reference?.ResultsPerMinute ?? 0))} | {F(c.LatencyMs.P50)} / {F(c.LatencyMs.P95)} / {F(c.LatencyMs.P99)} | {F(c.SmallLatencyMs.P99)} | {F(c.RoundTripsPerResult, "F1")} | {c.PeakServerConnections} | {c.PoolPeakClientActive} / {c.PoolPeakClientWaiting} / {c.PoolPeakServerActive} | {F(c.PeakRssMb)} | {F(c.CpuSeconds, "F1")} | {errors} |\n");
         }
 
         if (copy is not null)
@@ -90,7 +90,7 @@ public static class ReportCommand
             }
         }
 
-        text.Append("\nresults/min: results acked between the first and the last ack (backlog drained; contender start-up excluded). Latency: enqueue → ack observed on `$JS.ACK.>`. Round trips: client requests (Query or Sync) through a counting proxy in front of pgbouncer. Errors: results never acked, +TERM/+NAK acks, failed invariant checks (`verify`). A paced contender gets the same results at a fixed rate (half of antenna-ingest's measured maximum) instead of as a backlog, so its latency is a result's own path through an unsaturated process; its results/min is the offered rate.\n");
+        text.Append("\nresults/min: results acked between the first and the last ack (backlog drained; contender start-up excluded). Latency: enqueue → ack observed on `$JS.ACK.>`. Round trips: client requests (Query or Sync) through a counting proxy in front of pgbouncer. Errors: results never acked, +TERM/+NAK acks, failed invariant checks (`verify`). A paced contender gets the same results at a fixed rate (half of antenna-ingest's measured backlog maximum) instead of as a backlog; its results/min is the offered rate. A contender run until the last crop counts its results/min until every detection has its crop (crops are not part of the ack); the Celery contenders do not crop (their crop tasks go to a queue nobody consumes).\n");
         foreach (var c in contenders.Where(c => c.VerifyFailures.Count > 0))
         {
             text.Append(CultureInfo.InvariantCulture, $"\n{c.Contender} invariant failures:\n");
