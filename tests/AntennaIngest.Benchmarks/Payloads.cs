@@ -1,7 +1,6 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json;
+using AntennaIngest.Testing;
 
 namespace AntennaIngest.Benchmarks;
 
@@ -24,56 +23,36 @@ internal static class Payloads
             _ => (25, targetBytes / 25 / 40),
         };
         var random = new Random(targetBytes);
-        var buffer = new ArrayBufferWriter<byte>(targetBytes + 4096);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            writer.WriteStartArray();
-            writer.WriteEndArray();
-            writer.WriteStartObject();
-            writer.WriteNumber("job_id", 7);
-            writer.WriteStartObject("result_data");
-            writer.WriteString("pipeline", "quebec_vermont_moths_2023");
-            writer.WriteNumber("total_time", 1.25);
-            writer.WriteStartArray("source_images");
-            writer.WriteStartObject();
-            writer.WriteString("id", "1001");
-            writer.WriteString("url", "http://127.0.0.1:8000/images/20240601021344-snapshot.jpg");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteStartArray("detections");
-            for (var d = 0; d < detections; d++)
+        return CeleryMessage.Create(
+            CeleryMessage.ProcessResultTask,
+            writer =>
             {
-                WriteDetection(writer, random, d, labels);
-            }
+                writer.WriteNumber("job_id", 7);
+                writer.WriteStartObject("result_data");
+                writer.WriteString("pipeline", "quebec_vermont_moths_2023");
+                writer.WriteNumber("total_time", 1.25);
+                writer.WriteStartArray("source_images");
+                writer.WriteStartObject();
+                writer.WriteString("id", "1001");
+                writer.WriteString("url", "http://127.0.0.1:8000/images/20240601021344-snapshot.jpg");
+                writer.WriteEndObject();
+                writer.WriteEndArray();
+                writer.WriteStartArray("detections");
+                for (var d = 0; d < detections; d++)
+                {
+                    WriteDetection(writer, random, d, labels);
+                }
 
-            writer.WriteEndArray();
-            writer.WriteNull("errors");
-            writer.WriteEndObject();
-            writer.WriteString("reply_subject", "$JS.ACK.job_7.job-7-consumer.1.5.5.1718000000000000000.3");
-            writer.WriteEndObject();
-            writer.WriteStartObject();
-            writer.WriteNull("callbacks");
-            writer.WriteNull("errbacks");
-            writer.WriteNull("chain");
-            writer.WriteNull("chord");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+                writer.WriteEndArray();
+                writer.WriteNull("errors");
+                writer.WriteEndObject();
+                writer.WriteString("reply_subject", "$JS.ACK.job_7.job-7-consumer.1.5.5.1718000000000000000.3");
+            },
+            compress: false,
+            taskId: "bench").Body;
     }
 
-    public static byte[] Zlib(byte[] data)
-    {
-        using var output = new MemoryStream();
-        using (var zlib = new ZLibStream(output, CompressionLevel.Optimal))
-        {
-            zlib.Write(data);
-        }
-
-        return output.ToArray();
-    }
+    public static byte[] Zlib(byte[] data) => CeleryMessage.Zlib(data);
 
     private static void WriteDetection(Utf8JsonWriter writer, Random random, int index, int labels)
     {
