@@ -131,5 +131,5 @@ done
 
 "$workload" report --dir "$out" --baseline celery-prefork-16 --order "${contenders}" \
   --title "antenna-ingest vs Celery ($jobs job(s) × $images images, seed $seed$($quick && echo ', quick'))"
-ln -sfn "$stamp" "$root_dir/results/latest"
+$quick || ln -sfn "$stamp" "$root_dir/results/latest" # smoke runs leave the published results alone
 log "results in $out (results/latest)"
