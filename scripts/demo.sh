@@ -55,10 +55,10 @@ say "Antenna database, $jobs async job(s) × $images images, tasks reserved by a
 "$workload" setup --out "$work" --jobs "$jobs" --images-per-job "$images" --seed "$seed" \
   --images-dir "$root_dir/results/tmp/images" --image-base-url "http://127.0.0.1:$port/"
 
-say "antenna-ingest run (Celery queue $queue, crops on)"
+say "antenna-ingest run (Celery queue $queue, crops on; runs until the last crop is stored)"
 status=0
 "$workload" measure --manifest "$work/manifest.json" --out "$work" --contender antenna-ingest --seed "$seed" \
-  --queue "$queue" --timeout 600 --first-ack-timeout 60 --stall-timeout 60 \
+  --queue "$queue" --timeout 600 --first-ack-timeout 60 --stall-timeout 60 --wait-crops \
   --command "INGEST_HTTP_PORT=0 INGEST_CROPS=true MEDIA_ROOT='$work/media' '$binary' run" || status=$?
 
 say "invariants (rows, duplicates, job status, Redis, acks)"
