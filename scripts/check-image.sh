@@ -13,6 +13,11 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 publish="${1:-$root_dir/artifacts/publish}"
 dockerfile="$root_dir/Dockerfile.aot"
 failures=0
+if ! command -v readelf >/dev/null || ! command -v objdump >/dev/null; then
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null
+fi
 fail() { echo "check-image: FAIL $*"; failures=$((failures + 1)); }
 ok() { echo "check-image: ok   $*"; }
 
