@@ -49,6 +49,16 @@ public sealed class CeleryEnvelopeTests
     }
 
     [Fact]
+    public void A_zlib_body_missing_only_its_checksum_trailer_still_decodes()
+    {
+        // Documented deviation (compatibility.md): the data is complete; Python's zlib would
+        // refuse the stream, .NET's inflater does not check for the trailer.
+        var body = Zlib(ProcessKwargs(Success(Detection())));
+
+        Assert.IsType<DecodedTask>(TaskDecoder.DecodeCelery(Celery(compression: "application/x-gzip"), body.AsMemory(0, body.Length - 4), Max, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
     public void A_real_gzip_body_is_not_accepted_as_kombu_gzip()
     {
         using var output = new MemoryStream();
