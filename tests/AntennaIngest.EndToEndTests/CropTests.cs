@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AntennaIngest.Testing;
 
 namespace AntennaIngest.EndToEndTests;
@@ -13,7 +11,7 @@ public sealed class CropTests
     public async Task Saved_results_get_their_crops_on_disk_and_in_detection_path()
     {
         await using var scenario = await IngestScenario.CreateAsync(images: 3);
-        await using var server = await JpegServer.StartAsync(scenario);
+        await using var server = await ServeImagesAsync(scenario);
         var media = Directory.CreateTempSubdirectory("crops-e2e-");
         var results = scenario.Images.Select(image => (image, IngestScenario.Result(image, detections: 2))).ToList();
         await scenario.PublishCeleryAsync(results);
@@ -45,7 +43,7 @@ public sealed class CropTests
     public async Task Crops_missing_fills_every_missing_crop_and_ends_even_with_marker_only_images()
     {
         await using var scenario = await IngestScenario.CreateAsync(images: 3);
-        await using var server = await JpegServer.StartAsync(scenario);
+        await using var server = await ServeImagesAsync(scenario);
         var media = Directory.CreateTempSubdirectory("crops-missing-");
         var db = scenario.Database;
         await db.ExecuteAsync(
@@ -67,68 +65,13 @@ public sealed class CropTests
         media.Delete(recursive: true);
     }
 
-    /// <summary>Serves one generated JPEG for every image path of the scenario, and points the images at it.</summary>
-    private sealed class JpegServer : IAsyncDisposable
+    /// <summary>Serves one fixture JPEG for every image path of the scenario, and points the images at it.</summary>
+    private static async Task<LoopbackHttpServer> ServeImagesAsync(IngestScenario scenario)
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-        private readonly byte[] _jpeg;
-
-        private JpegServer(int port, byte[] jpeg)
-        {
-            _jpeg = jpeg;
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            _loop = ServeAsync();
-        }
-
-        public static async Task<JpegServer> StartAsync(IngestScenario scenario)
-        {
-            int port;
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-
-            // A 64×48 gradient JPEG checked in as a fixture (the end-to-end tests carry no imaging library).
-            var jpeg = await File.ReadAllBytesAsync(Path.Combine(NativeBinary.RepositoryRoot, "tests", "fixtures", "images", "gradient-64x48.jpg"));
-            await scenario.Database.ExecuteAsync("UPDATE main_sourceimage SET public_base_url = $1", $"http://127.0.0.1:{port}/");
-            return new JpegServer(port, jpeg);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            try
-            {
-                await _loop;
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-            }
-
-            _listener.Close();
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                context.Response.ContentType = "image/jpeg";
-                await context.Response.OutputStream.WriteAsync(_jpeg);
-                context.Response.Close();
-            }
-        }
+        // A 64×48 gradient JPEG checked in as a fixture (the end-to-end tests carry no imaging library).
+        var jpeg = await File.ReadAllBytesAsync(Path.Combine(NativeBinary.RepositoryRoot, "tests", "fixtures", "images", "gradient-64x48.jpg"));
+        var server = new LoopbackHttpServer(_ => jpeg);
+        await scenario.Database.ExecuteAsync("UPDATE main_sourceimage SET public_base_url = $1", $"http://127.0.0.1:{server.Port}/");
+        return server;
     }
 }

@@ -125,10 +125,14 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     public bool AllAcked => Expectations is not null && Acked >= Expectations.Results.Count;
 
     /// <summary>Waits until <paramref name="condition"/> holds; false on timeout.</summary>
-    public static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout)
+    public static Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout) =>
+        WaitAsync(() => Task.FromResult(condition()), timeout);
+
+    /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds (true) or the timeout passes (false).</summary>
+    public static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.Elapsed > timeout)
             {

@@ -34,7 +34,8 @@ public static class Scenarios
         var notes = new List<string>();
         // Groups of at most 2 results make many transactions, so every point is reached often.
         var group = new Dictionary<string, string> { ["INGEST_DB_GROUP_MAX"] = "2", ["INGEST_CROPS"] = crops ? "true" : "false" };
-        while (killed < kills && (!world.AllAcked || (crops && await CropsPendingAsync(world) > 0)))
+        await using var database = world.DirectDatabase();
+        while (killed < kills && (!world.AllAcked || (crops && await CropsPendingAsync(database) > 0)))
         {
             var process = world.StartBinary(new(group) { ["INGEST_CHAOS_KILL_AT"] = $"{point}:{random.Next(1, 4)}" });
             if (killed > 0)
@@ -44,7 +45,7 @@ public static class Scenarios
                 maxRecovery = Max(maxRecovery, await world.TimeToNextAckAsync(TimeSpan.FromSeconds(60), () => process.HasExited));
             }
 
-            var exited = await ChaosWorld.WaitAsync(() => process.HasExited || (world.AllAcked && (!crops || CropsPending(world) == 0)), TimeSpan.FromSeconds(60));
+            var exited = await ChaosWorld.WaitAsync(async () => process.HasExited || (world.AllAcked && (!crops || await CropsPendingAsync(database) == 0)), TimeSpan.FromSeconds(60));
             await ChaosWorld.WaitAsync(() => process.HasExited, TimeSpan.FromSeconds(crops ? 10 : 2));
             if (process.HasExited && process.ExitCode == 137)
             {
@@ -66,7 +67,7 @@ public static class Scenarios
         var drained = await ChaosWorld.WaitAsync(() => world.AllAcked, s_drain);
         if (crops)
         {
-            await WaitForCropsAsync(world);
+            await ChaosWorld.WaitAsync(async () => await CropsPendingAsync(database) == 0, TimeSpan.FromSeconds(60));
         }
 
         var exit = await world.TerminateAsync(TimeSpan.FromSeconds(40));
@@ -97,7 +98,7 @@ public static class Scenarios
         var recovery = await world.TimeToNextAckAsync(TimeSpan.FromSeconds(120));
         await enqueue;
         var drained = natsRestart
-            ? await WaitAsync(world.ConsumersSettledAsync, s_drain)
+            ? await ChaosWorld.WaitAsync(world.ConsumersSettledAsync, s_drain)
             : await ChaosWorld.WaitAsync(() => world.AllAcked, s_drain);
         var exit = await world.TerminateAsync(TimeSpan.FromSeconds(40));
         var tally = await world.TallyAsync(consumersOnly: natsRestart);
@@ -440,41 +441,8 @@ public static class Scenarios
         return false;
     }
 
-    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    private static async Task<long> CropsPendingAsync(NpgsqlDataSource database)
     {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(500);
-        }
-
-        return true;
-    }
-
-    private static async Task WaitForCropsAsync(ChaosWorld world)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (await CropsPendingAsync(world) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(200);
-        }
-    }
-
-    private static long CropsPending(ChaosWorld world)
-    {
-        using var database = world.DirectDatabase();
-        using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static async Task<long> CropsPendingAsync(ChaosWorld world)
-    {
-        await using var database = world.DirectDatabase();
         await using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -145,33 +145,26 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
         }
     }
 
+    // Also after a broker restart, when both are already closed.
     private async Task DisposeAmqpAsync()
     {
-        if (_channel is not null)
+        try
         {
-            try
+            if (_channel is not null)
             {
                 await _channel.DisposeAsync();
             }
-            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
-            {
-            }
 
-            _channel = null;
-        }
-
-        if (_amqp is not null)
-        {
-            try
+            if (_amqp is not null)
             {
                 await _amqp.DisposeAsync();
             }
-            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
-            {
-            }
-
-            _amqp = null;
         }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
+        {
+        }
+
+        (_channel, _amqp) = (null, null);
     }
 
     /// <summary>Messages waiting in the Celery queue (to confirm a backlog arrived before a contender starts).</summary>
@@ -180,16 +173,7 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
 
     public async ValueTask DisposeAsync()
     {
-        if (_channel is not null)
-        {
-            await _channel.DisposeAsync();
-        }
-
-        if (_amqp is not null)
-        {
-            await _amqp.DisposeAsync();
-        }
-
+        await DisposeAmqpAsync();
         if (_nats is not null)
         {
             await _nats.DisposeAsync();
