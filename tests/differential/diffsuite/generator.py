@@ -1,0 +1,208 @@
+"""Seeded sequences of steps: results as GPU workers post them, and what happens around them.
+
+A step names images, not NATS deliveries: each copy maps an image to its own reply subject (the
+subjects carry each server's timestamps). Every choice comes from one random.Random(seed), so a
+failing seed replays exactly with `--seed N`.
+"""
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from diffsuite.names import SPECIES
+
+BINARY_LABELS = ["Moth", "Not a moth"]
+# Names no taxon has yet (Antenna creates them), and one only a taxon's search_names holds.
+UNKNOWN_SPECIES = ["Unknownia prima", "Unknownia secunda", "Unknownia tertia"]
+SEARCH_NAME = "Noctua subsequa"
+NOMAP_LABELS = ["morpho-a", "morpho-b", "morpho-c"]
+
+
+@dataclass
+class Step:
+    kind: str  # result | replay | cancel | retry | forget_state
+    job: str
+    result: dict | None = None
+    reply_image: str | None = None  # whose task's reply subject the result is posted with
+    note: str = ""
+    tags: list = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"{self.kind} job={self.job} {self.note}".strip()
+
+
+@dataclass
+class JobPlan:
+    name: str
+    pipeline: str
+    images: list
+    pending: list = field(default_factory=list)  # images whose task has not been answered yet
+    sent: list = field(default_factory=list)  # (result, reply_image) already posted
+    done: bool = False
+
+
+class StepGenerator:
+    def __init__(self, seed: int, fixture: dict, steps: int):
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.budget = steps
+        images = [str(i) for i in fixture["images"]]
+        trap_b = images[12:]
+        self.jobs = {
+            "main": JobPlan("main", fixture["pipelines"]["main"], images),
+            "second": JobPlan("second", fixture["pipelines"]["second"], trap_b),
+            "cancelled": JobPlan("cancelled", fixture["pipelines"]["main"], trap_b),
+            "retried": JobPlan("retried", fixture["pipelines"]["main"], trap_b),
+        }
+        for plan in self.jobs.values():
+            plan.pending = list(plan.images)
+        self.boxes: dict[str, list] = {}  # image -> boxes some result already put on it
+        self.classified: list = []  # (image, box, classification) sent without logits
+        self.clock = datetime.datetime(2024, 6, 5, 1, 0, 0, 123456)
+        self.cancelled = False
+        self.retried = False
+
+    # ------------------------------------------------------------------ sequence
+
+    def steps(self):
+        count = 0
+        while count < self.budget:
+            step = self._next()
+            if step is None:
+                break
+            count += 1
+            yield step
+        # Whatever budget remains, every job is driven to its end, then one late redelivery.
+        for plan in self.jobs.values():
+            while plan.pending and not plan.done:
+                yield self._result_step(plan)
+        for plan in self.jobs.values():
+            if plan.sent:
+                result, reply = self.rng.choice(plan.sent)
+                yield Step("replay", plan.name, result, reply, note="late redelivery after the job ended")
+
+    def _next(self) -> Step | None:
+        live = [p for p in self.jobs.values() if p.pending and not p.done]
+        if not live:
+            return None
+        roll = self.rng.random()
+        if not self.cancelled and roll < 0.05 and self.jobs["cancelled"].sent:
+            self.cancelled = True
+            self.jobs["cancelled"].done = True
+            return Step("cancel", "cancelled", note="Job.cancel() mid-job")
+        if not self.retried and roll < 0.10 and self.jobs["retried"].sent:
+            self.retried = True
+            plan = self.jobs["retried"]
+            plan.pending = list(plan.images)
+            return Step("retry", "retried", note="Job.retry() mid-job: Antenna queues every image again")
+        sent = [p for p in self.jobs.values() if p.sent]
+        if roll < 0.20 and sent:
+            plan = self.rng.choice(sent)
+            result, reply = self.rng.choice(plan.sent)
+            return Step("replay", plan.name, result, reply, note="exact replay (NATS redelivery)")
+        if roll < 0.23:
+            plan = self.rng.choice(live)
+            return Step("forget_state", plan.name, note="the job's Redis state disappears")
+        plan = self.rng.choice(live)
+        if roll < 0.33:
+            return self._error_step(plan)
+        return self._result_step(plan)
+
+    # ------------------------------------------------------------------ results
+
+    def _tick(self) -> str:
+        self.clock += datetime.timedelta(seconds=self.rng.randint(1, 90), microseconds=self.rng.randint(0, 999))
+        return self.clock.isoformat()
+
+    def _take(self, plan: JobPlan, most: int) -> list:
+        n = min(len(plan.pending), self.rng.randint(1, most))
+        chosen = self.rng.sample(plan.pending, n)
+        for image in chosen:
+            plan.pending.remove(image)
+        return chosen
+
+    def _error_step(self, plan: JobPlan) -> Step:
+        image = self._take(plan, 1)[0]
+        variant = self.rng.choice(["id", "id", "none", "empty"])
+        image_id = {"id": image, "none": None, "empty": ""}[variant]
+        if variant != "id":
+            plan.pending.append(image)  # its task is answered, but Antenna cannot tell which image failed
+        result = {"error": f"GPU worker failed on image {image}: CUDA out of memory", "image_id": image_id}
+        plan.sent.append((result, image))
+        return Step("result", plan.name, result, image, note=f"error result, image_id={image_id!r}")
+
+    def _result_step(self, plan: JobPlan) -> Step:
+        images = self._take(plan, 3)
+        reuse = self.rng.random() < 0.3 and all(self.boxes.get(i) for i in images)
+        detections = []
+        for image in images:
+            count = self.rng.choice([0, 0, 1, 2, 3, 4])
+            for _ in range(count):
+                if reuse:
+                    box = self.rng.choice(self.boxes[image])
+                else:
+                    box = self._new_box()
+                    if self.rng.random() < 0.1:  # the same box twice in one result
+                        detections.append(self._detection(plan, image, box))
+                detections.append(self._detection(plan, image, box))
+        for d in detections:
+            self.boxes.setdefault(d["source_image_id"], [])
+            if d["bbox"] not in self.boxes[d["source_image_id"]]:
+                self.boxes[d["source_image_id"]].append(d["bbox"])
+        result = {
+            "pipeline": plan.pipeline,
+            "algorithms": {},
+            "total_time": round(self.rng.uniform(0.2, 3.0), 3),
+            "source_images": [{"id": i, "url": f"http://127.0.0.1:9/differential/{i}.jpg"} for i in images],
+            "detections": detections,
+            "errors": None,
+        }
+        reply = images[0]
+        plan.sent.append((result, reply))
+        return Step("result", plan.name, result, reply, note=f"{len(images)} image(s), {len(detections)} detection(s)"
+                    + (", boxes reused" if reuse else ""))
+
+    def _new_box(self) -> dict:
+        x, y = self.rng.randint(0, 1700), self.rng.randint(0, 900)
+        w, h = self.rng.randint(20, 200), self.rng.randint(20, 160)
+        return {"x1": float(x), "y1": float(y), "x2": float(x + w), "y2": float(y + h) + 0.5}
+
+    def _detection(self, plan: JobPlan, image: str, box: dict) -> dict:
+        detector = "diff-detector" if plan.pipeline == "diff-pipeline" else "diff-detector-b"
+        classifications = []
+        if plan.pipeline == "diff-pipeline":
+            classifications.append(self._classification("diff-binary", BINARY_LABELS, terminal=False))
+            if self.rng.random() < 0.3:
+                classifications.append(self._classification("diff-nomap", NOMAP_LABELS, terminal=True,
+                                                            send_labels=self.rng.random() < 0.5))
+        classifications.append(self._classification("diff-species", SPECIES, terminal=True))
+        return {
+            "source_image_id": image,
+            "bbox": box,
+            "inference_time": round(self.rng.uniform(0.01, 0.5), 4),
+            "algorithm": {"name": detector, "key": detector},
+            "timestamp": self._tick(),
+            "crop_image_url": None,
+            "classifications": classifications,
+        }
+
+    def _classification(self, algorithm: str, labels: list, terminal: bool, send_labels=False) -> dict:
+        scores = [round(self.rng.random(), 6) for _ in labels]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        name = labels[best]
+        if algorithm == "diff-species":
+            roll = self.rng.random()
+            if roll < 0.15:
+                name = self.rng.choice(UNKNOWN_SPECIES)
+            elif roll < 0.22:
+                name = SEARCH_NAME
+        logits = [round(self.rng.uniform(-5, 5), 5) for _ in labels] if self.rng.random() < 0.6 else None
+        return {
+            "classification": name,
+            "labels": labels if send_labels else None,
+            "scores": scores,
+            "logits": logits,
+            "inference_time": round(self.rng.uniform(0.01, 0.2), 4),
+            "algorithm": {"name": algorithm, "key": algorithm},
+            "terminal": terminal,
+            "timestamp": self._tick(),
+        }

@@ -1,0 +1,75 @@
+"""Redis keys (with types, values and TTLs), JetStream streams and consumers, and Celery result
+backend entries of one copy, read straight from its private servers."""
+import gzip
+import json
+import urllib.request
+import zlib
+
+import redis
+
+TTL_TOLERANCE_SECONDS = 15
+
+
+def redis_state(url: str, db: int) -> dict:
+    client = redis.Redis.from_url(url.rsplit("/", 1)[0] + f"/{db}")
+    state = {}
+    for raw_key in sorted(client.scan_iter(count=1000)):
+        key = raw_key.decode()
+        kind = client.type(raw_key).decode()
+        if kind == "set":
+            value = sorted(m.decode() for m in client.smembers(raw_key))
+        elif kind == "hash":
+            value = {k.decode(): v.decode() for k, v in sorted(client.hgetall(raw_key).items())}
+        elif kind == "zset":
+            value = sorted(m.decode() for m in client.zrange(raw_key, 0, -1))
+        elif kind == "list":
+            value = [m.decode(errors="replace") for m in client.lrange(raw_key, 0, -1)]
+        else:
+            value = _decode_string(client.get(raw_key))
+        state[key] = {"type": kind, "value": value, "ttl": client.ttl(raw_key)}
+    return state
+
+
+def _decode_string(raw: bytes | None):
+    if raw is None:
+        return None
+    for decoder in (lambda b: b, gzip.decompress, zlib.decompress):
+        try:
+            text = decoder(raw).decode()
+        except Exception:
+            continue
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return raw.hex()
+
+
+def ttl_matches(a: int, b: int) -> bool:
+    if a < 0 or b < 0:
+        return a == b
+    return abs(a - b) <= TTL_TOLERANCE_SECONDS
+
+
+def jetstream_state(monitor_port: int) -> dict:
+    url = f"http://127.0.0.1:{monitor_port}/jsz?streams=true&consumers=true&config=true"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data = json.load(response)
+    streams = {}
+    for account in data.get("account_details", []):
+        for stream in account.get("stream_detail", []):
+            consumers = {}
+            for c in stream.get("consumer_detail") or []:
+                consumers[c["name"]] = {
+                    "num_ack_pending": c.get("num_ack_pending"),
+                    "num_redelivered": c.get("num_redelivered"),
+                    "num_pending": c.get("num_pending"),
+                    "delivered_stream_seq": c.get("delivered", {}).get("stream_seq"),
+                    "ack_floor_stream_seq": c.get("ack_floor", {}).get("stream_seq"),
+                }
+            streams[stream["name"]] = {
+                "messages": stream["state"].get("messages"),
+                "last_seq": stream["state"].get("last_seq"),
+                "consumers": consumers,
+            }
+    return streams
