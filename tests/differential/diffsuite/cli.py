@@ -98,10 +98,10 @@ class Suite:
                                          os.path.join(self.work_dir, f"binary-s{seed}.log")).start()
             self.settled = 0
             self.carried: set = set()
-            self._compare(seed_report, 0, "jobs started (Antenna's job.run() on both copies)", antenna, binary)
+            self._compare(seed_report, 0, "jobs started (Antenna's job.run() on both copies)", (), antenna, binary)
             for index, step in enumerate(StepGenerator(seed, self.fixture, self.args.steps).steps(), start=1):
                 self._apply(step, antenna, binary)
-                self._compare(seed_report, index, step.describe(), antenna, binary)
+                self._compare(seed_report, index, step.describe(), step.tags, antenna, binary)
         finally:
             for copy in copies.values():
                 copy.stop()
@@ -130,7 +130,7 @@ class Suite:
             if not tasks:
                 return
             for t in tasks:
-                copy.reply_subjects[(job_name, t["image_id"])] = t["reply_subject"]
+                copy.remember(job_name, t["image_id"], t["reply_subject"])
 
     def _apply(self, step, antenna: Copy, binary: Copy) -> None:
         job_id = self.fixture["jobs"][step.job]
@@ -160,19 +160,23 @@ class Suite:
                 + compare.redis_differences(a["backend"], b["backend"], area="backend")
                 + compare.nats_differences(a["nats"], b["nats"]))
 
-    def _compare(self, seed_report: dict, index: int, description: str, antenna: Copy, binary: Copy) -> None:
+    def _compare(self, seed_report: dict, index: int, description: str, tags, antenna: Copy, binary: Copy) -> None:
         a = antenna.snapshot()
+        acks_a, acks_b = antenna.take_acks(), []
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
+            acks_b += binary.take_acks()
             diffs = self._differences(a, binary.snapshot())
-            unexplained = [d for d in diffs if d.identity() not in self.carried and not compare.accepted_by(d, self.accepted)]
+            step_diffs = compare.ack_differences(acks_a, acks_b)
+            unexplained = [d for d in diffs if d.identity() not in self.carried and not compare.accepted_by(d, self.accepted, tags)]
+            unexplained += [d for d in step_diffs if not compare.accepted_by(d, self.accepted, tags)]
             if not unexplained or time.monotonic() > deadline:
                 break
             time.sleep(0.25)
-        new = [d for d in diffs if d.identity() not in self.carried]
-        accepted = [(d, compare.accepted_by(d, self.accepted)) for d in new]
+        new = [d for d in diffs if d.identity() not in self.carried] + step_diffs
+        accepted = [(d, compare.accepted_by(d, self.accepted, tags)) for d in new]
         failing = [d for d, entry in accepted if entry is None]
-        self.carried = {d.identity() for d in diffs}
+        self.carried = {d.identity() for d in diffs}  # acks are per step, never carried
         seed_report["steps"].append({
             "index": index, "step": description, "differences": len(diffs),
             "new_accepted": sorted({entry.pattern for _, entry in accepted if entry}),

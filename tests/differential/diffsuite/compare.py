@@ -1,11 +1,13 @@
 """Differences between Antenna's copy and the binary's copy, and which of them docs/compatibility.md
 accepts.
 
-A difference is named `<area> <key>` (area: row, column, progress, joblog, redis, nats, backend),
+A difference is named `<area> <key>` (area: row, column, progress, joblog, redis, nats, ack, backend),
 for example `column main_sourceimage.detections_count (7,)` or `redis job:3:results_counts`.
 compatibility.md's section "Differences the differential suite accepts" holds a table whose first
-column is a glob over those names; a difference matching no row fails the suite. The list lives
-only in that document, next to the reason for each entry.
+column is a glob over those names, optionally prefixed with `[tag]`: such an entry applies only
+in steps the generator tagged with that situation (e.g. `[mixed-reuse]`, a result that mixes
+reused and new boxes). A difference matching no row fails the suite. The list lives only in that
+document, next to the reason for each entry.
 """
 import difflib
 import fnmatch
@@ -38,6 +40,7 @@ class Difference:
 class Accepted:
     pattern: str
     reason: str
+    tag: str | None = None  # only in steps the generator tagged so (a situation, not a table)
 
 
 def read_accepted(path: str) -> list[Accepted]:
@@ -47,19 +50,30 @@ def read_accepted(path: str) -> list[Accepted]:
     section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
     accepted = []
     for line in section.splitlines():
-        m = re.match(r"^\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", line)
+        m = re.match(r"^\|\s*`(?:\[([a-z0-9-]+)\]\s*)?([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", line)
         if m:
-            accepted.append(Accepted(m.group(1), m.group(2)))
+            accepted.append(Accepted(m.group(2), m.group(3), m.group(1)))
     if not accepted:
         raise SystemExit(f"{path}: the section '{SECTION}' lists no differences")
     return accepted
 
 
-def accepted_by(diff: Difference, accepted: list[Accepted]) -> Accepted | None:
+def accepted_by(diff: Difference, accepted: list[Accepted], tags=()) -> Accepted | None:
     for entry in accepted:
+        if entry.tag is not None and entry.tag not in tags:
+            continue
         if fnmatch.fnmatchcase(diff.name, entry.pattern):
             return entry
     return None
+
+
+def ack_differences(a: list, b: list) -> list[Difference]:
+    """Answers each copy sent to its image tasks during one step: (job, image, kind) multisets."""
+    from collections import Counter
+
+    ca, cb = Counter(a), Counter(b)
+    return [Difference("ack", f"job {job} image {image} {kind}", str(ca[(job, image, kind)]), str(cb[(job, image, kind)]))
+            for job, image, kind in sorted(set(ca) | set(cb)) if ca[(job, image, kind)] != cb[(job, image, kind)]]
 
 
 def _short(value, limit=400) -> str:

@@ -4,7 +4,9 @@ A step names images, not NATS deliveries: each copy maps an image to its own rep
 subjects carry each server's timestamps). Every choice comes from one random.Random(seed), so a
 failing seed replays exactly with `--seed N`.
 """
+import copy
 import datetime
+import json
 import random
 from dataclasses import dataclass, field
 
@@ -98,16 +100,42 @@ class StepGenerator:
         if roll < 0.20 and sent:
             plan = self.rng.choice(sent)
             result, reply = self.rng.choice(plan.sent)
-            return Step("replay", plan.name, result, reply, note="exact replay (NATS redelivery)")
-        if roll < 0.23:
+            return self._replay(plan, result, reply, "exact replay (NATS redelivery)")
+        if roll < 0.25 and sent:
+            plan = self.rng.choice(sent)
+            result, reply = self.rng.choice(plan.sent)
+            if self._without_logits(result):
+                filled = self._fill_logits(result)
+                return self._replay(plan, filled, reply, "re-sent with the logits the first result lacked")
+        if roll < 0.28:
             plan = self.rng.choice(live)
             return Step("forget_state", plan.name, note="the job's Redis state disappears")
         plan = self.rng.choice(live)
-        if roll < 0.33:
+        if roll < 0.38:
             return self._error_step(plan)
         return self._result_step(plan)
 
     # ------------------------------------------------------------------ results
+
+    @staticmethod
+    def _replay(plan: JobPlan, result: dict, reply: str, note: str) -> Step:
+        tags = []
+        boxes = [json.dumps([d["source_image_id"], d["bbox"]], sort_keys=True) for d in result.get("detections", [])]
+        if len(boxes) != len(set(boxes)):
+            tags.append("identical-box-replay")
+        return Step("replay", plan.name, result, reply, note=note, tags=tags)
+
+    @staticmethod
+    def _without_logits(result: dict) -> bool:
+        return any(c["logits"] is None for d in result.get("detections", []) for c in d["classifications"])
+
+    def _fill_logits(self, result: dict) -> dict:
+        filled = copy.deepcopy(result)
+        for d in filled["detections"]:
+            for c in d["classifications"]:
+                if c["logits"] is None:
+                    c["logits"] = [round(self.rng.uniform(-5, 5), 5) for _ in c["scores"]]
+        return filled
 
     def _tick(self) -> str:
         self.clock += datetime.timedelta(seconds=self.rng.randint(1, 90), microseconds=self.rng.randint(0, 999))

@@ -143,6 +143,7 @@ class _Canonicaliser:
 
     def masked(self, table: str, row: dict) -> set:
         masked = set(ALWAYS_MASKED) | MASKED.get(table, set())
+        masked |= {c for c in row if c.endswith("_updated_at")}  # e.g. calculated_fields_updated_at: the clock
         if table == "main_detection" and row.get("bbox") is None:
             masked.add("detection_time")  # null markers are stamped with now()
         return masked

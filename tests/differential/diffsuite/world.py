@@ -8,6 +8,7 @@ import uuid
 import psycopg2
 
 from diffsuite import services_state
+from diffsuite.acks import AckObserver
 from diffsuite.binary import NativeBinary
 from diffsuite.servers import PrivateServers
 from diffsuite.snapshot import Database
@@ -78,9 +79,18 @@ class Copy:
         self.postgres = postgres
         self.work_dir = work_dir
         self.servers = PrivateServers(name).start()
+        self.acks = AckObserver(self.servers.nats_url)
         self.worker: Worker | None = None
         self.binary: NativeBinary | None = None
         self.reply_subjects: dict = {}  # (job name, image id) -> reply subject of its newest delivery
+        self.deliveries: dict = {}  # every reply subject ever reserved -> (job name, image id)
+
+    def remember(self, job_name: str, image_id: str, reply_subject: str) -> None:
+        self.reply_subjects[(job_name, image_id)] = reply_subject
+        self.deliveries[reply_subject] = (job_name, image_id)
+
+    def take_acks(self) -> list:
+        return [(*self.deliveries.get(subject, ("?", subject)), kind) for subject, kind in self.acks.take()]
 
     @property
     def direct_url(self) -> str:
@@ -119,6 +129,7 @@ class Copy:
             self.binary.stop()
         if self.worker:
             self.worker.stop()
+        self.acks.close()
         self.servers.stop()
 
 
