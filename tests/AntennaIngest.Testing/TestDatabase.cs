@@ -41,6 +41,9 @@ public sealed class TestDatabase : IAsyncDisposable
         if (withSchema)
         {
             await database.ExecuteAsync(await File.ReadAllTextAsync(SchemaPath));
+            // Job ids name shared resources (NATS stream job_{id}, Redis job:{id}:*): tests running
+            // in parallel on their own databases must not all start at job 1.
+            await database.ExecuteAsync($"ALTER TABLE jobs_job ALTER COLUMN id RESTART WITH {Random.Shared.NextInt64(1_000, 1L << 40)}");
         }
 
         return database;

@@ -13,6 +13,13 @@ public enum LogFormat
     Json,
 }
 
+/// <summary>Which job-log lines are written: Antenna's own, per result, or a compact summary.</summary>
+public enum JobLogStyle
+{
+    Antenna,
+    Summary,
+}
+
 public enum CropStorageKind
 {
     FileSystem,
@@ -34,7 +41,8 @@ public sealed record DatabaseSettings(
     int GroupMaxResults,
     TimeSpan CountsRefreshInterval,
     TimeSpan ProgressInterval,
-    bool JobLogPersist);
+    bool JobLogPersist,
+    JobLogStyle JobLogStyle = JobLogStyle.Antenna);
 
 public sealed record RedisSettings(string Configuration, string Redacted, int Database);
 

@@ -21,6 +21,7 @@ public static class SettingsCatalog
         new("CELERY_BROKER_URL", DefaultBrokerUrl, "RabbitMQ broker carrying Antenna's Celery queue (amqp://user:pass@host:port/vhost).", Secret: true),
         new("TIME_ZONE", "America/New_York", "Django TIME_ZONE: naive timestamps in results are wall-clock times in this zone."),
         new("JOB_LOG_PERSIST_ENABLED", "true", "Write job log lines to jobs_joblog (as Antenna's JobLogHandler does)."),
+        new("INGEST_JOB_LOG", "antenna", "Job-log lines: antenna (the lines Antenna's task writes per result, same order and wording) or summary (a few lines per result and one per progress write)."),
         new("NATS_TASK_TTR", "300", "Seconds of ack_wait on Antenna's job consumers; results that take longer than half of it send in-progress (+WPI)."),
         new("MEDIA_ROOT", "./media", "Filesystem root for detection crops when INGEST_CROP_STORAGE=filesystem."),
         new("DJANGO_AWS_ACCESS_KEY_ID", "", "S3 access key for crop storage (INGEST_CROP_STORAGE=s3).", Secret: true),

@@ -43,7 +43,8 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
             Int("INGEST_DB_GROUP_MAX", 1, 1000),
             TimeSpan.FromMilliseconds(Int("INGEST_COUNTS_INTERVAL_MS", 0, 600_000)),
             TimeSpan.FromMilliseconds(Int("INGEST_PROGRESS_INTERVAL_MS", 0, 60_000)),
-            Bool("JOB_LOG_PERSIST_ENABLED"));
+            Bool("JOB_LOG_PERSIST_ENABLED"),
+            Choice("INGEST_JOB_LOG", ("antenna", JobLogStyle.Antenna), ("summary", JobLogStyle.Summary)));
 
         var nats = new NatsSettings(
             natsUrl,

@@ -23,12 +23,15 @@ public sealed class PipelineResult
 
     public static PipelineResult FromError(PipelineResultsError error) => new(null, error);
 
-    /// <summary>Image ids this result settles in Redis (Antenna: `processed`); error results name at most one.</summary>
+    /// <summary>
+    /// Image ids this result settles in Redis (Antenna: `processed`); error results name at most
+    /// one, and none when the id is null or "" (Antenna tests its truthiness).
+    /// </summary>
     public IReadOnlyList<string> ImageIds()
     {
         if (Error is not null)
         {
-            return Error.ImageId is null ? [] : [Error.ImageId];
+            return string.IsNullOrEmpty(Error.ImageId) ? [] : [Error.ImageId];
         }
 
         var ids = new List<string>(Success!.SourceImages.Count);

@@ -27,7 +27,8 @@ public interface IJobStateStore
 
 /// <summary>A job row as the result path needs it.</summary>
 /// <param name="StoredCounts">The results-stage params currently in progress JSON (seed for a job Celery started).</param>
-public sealed record JobInfo(long Id, string Status, long ProjectId, long? PipelineId, string DispatchMode, ResultCounts StoredCounts)
+/// <param name="StartedAtUtc">jobs_job.started_at (set by every run of the job), for the throughput line.</param>
+public sealed record JobInfo(long Id, string Status, long ProjectId, long? PipelineId, string DispatchMode, ResultCounts StoredCounts, DateTime? StartedAtUtc = null)
 {
     public static readonly string[] FinalStates = ["SUCCESS", "FAILURE", "REVOKED"];
 
@@ -47,7 +48,12 @@ public interface IJobStore
 /// <summary>Outcome of writing the job's progress.</summary>
 /// <param name="Completed">Every stage finished and the guarded terminal UPDATE changed the job's status.</param>
 /// <param name="FinalStatus">The status the job ended in, when it did.</param>
-public readonly record struct ProgressWrite(bool Completed, string? FinalStatus);
+/// <param name="AllStagesComplete">
+/// Every stage is at 100 % with a final status, whatever the job's status: Antenna cleans up the
+/// job's NATS and Redis resources then, also for a job already cancelled or final.
+/// </param>
+/// <param name="StagesSummary">The stages as Antenna's completion line lists them (empty when unknown).</param>
+public readonly record struct ProgressWrite(bool Completed, string? FinalStatus, bool AllStagesComplete = false, string StagesSummary = "");
 
 /// <summary>jobs_job.progress, coalesced: at most one write per job per interval.</summary>
 public interface IProgressSink
@@ -145,6 +151,23 @@ public interface ITaskAcknowledger
 public interface IJobResourceCleaner
 {
     ValueTask CleanupAsync(long jobId, CancellationToken cancellationToken);
+}
+
+/// <summary>What deleting a job's NATS resources did; errors as Antenna's log words them.</summary>
+/// <param name="ConsumerStats">The consumer's statistics before deletion, or null when they could not be read.</param>
+/// <param name="ConsumerError">Null when the consumer was deleted.</param>
+/// <param name="StreamError">Null when the stream was deleted.</param>
+/// <param name="DeadLetterDeleted">The DLQ consumer is gone (deleted, or never existed).</param>
+public sealed record TaskQueueDeletion(string? ConsumerStats, string? ConsumerError, string? StreamError, bool DeadLetterDeleted)
+{
+    public bool Complete => ConsumerError is null && StreamError is null && DeadLetterDeleted;
+}
+
+/// <summary>A job's task queue in NATS JetStream (Antenna's TaskQueueManager resources for one job).</summary>
+public interface IJobTaskQueue
+{
+    /// <summary>Deletes the job's consumer, task stream and DLQ consumer; never throws.</summary>
+    ValueTask<TaskQueueDeletion> DeleteAsync(long jobId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Decoding;
 using AntennaIngest.Core.Faults;
@@ -25,9 +26,15 @@ public sealed partial class ResultProcessor(
     IPostCommitQueue postCommit,
     ICropScheduler crops,
     IngestMetrics metrics,
-    ILogger<ResultProcessor> logger) : ITaskHandler
+    ILogger<ResultProcessor> logger,
+    DatabaseSettings? settings = null,
+    TimeProvider? time = null) : ITaskHandler
 {
-    public const string StateMissingReason = "Job state keys not found in Redis (likely cleaned up concurrently)";
+    public const string StateMissingReason = TaskLogLines.StateMissingReason;
+
+    // Antenna's own job-log lines per result (the default), or only the compact summary lines.
+    private readonly bool _antennaLines = (settings?.JobLogStyle ?? JobLogStyle.Antenna) == JobLogStyle.Antenna;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken) => task switch
     {
@@ -48,8 +55,7 @@ public sealed partial class ResultProcessor(
         if (jobId is { } id)
         {
             // Antenna's wording: the task is not acked on NATS, so the image comes back.
-            var redelivery = task is ProcessPipelineResultTask ? " NATS will re-deliver the task message." : string.Empty;
-            jobLog.Append(id, JobLogLevel.Error, $"Error processing pipeline result for job {id}: {lastError.Message}.{redelivery}");
+            jobLog.Append(id, JobLogLevel.Error, TaskLogLines.RetriesExhausted(id, lastError.Message, natsRedelivers: task is ProcessPipelineResultTask));
         }
 
         return ValueTask.CompletedTask;
@@ -76,7 +82,7 @@ public sealed partial class ResultProcessor(
         Observe("redis_process", started);
         if (snapshot is null)
         {
-            return await StateMissingAsync(task, cancellationToken);
+            return await StateMissingAsync(task, logAck: false, cancellationToken);
         }
 
         var job = await jobs.GetAsync(jobId, cancellationToken);
@@ -88,10 +94,13 @@ public sealed partial class ResultProcessor(
         }
 
         progress.Record(jobId, snapshot);
+        LogStage(job, "process", snapshot.ProcessPercentage, snapshot);
+        LogAntenna(jobId, JobLogLevel.Info, TaskLogLines.ProcessingResult(jobId, task.ReplySubject));
+        LogAntenna(jobId, JobLogLevel.Info, TaskLogLines.ProcessProgress(jobId, snapshot, imageIds.Count));
         var counts = ResultCounts.Zero;
         if (task.Result.Error is { } error)
         {
-            jobLog.Append(jobId, JobLogLevel.Error, $"Pipeline returned error for job {jobId}, image {error.ImageId ?? "(none)"}: {error.Error}");
+            jobLog.Append(jobId, JobLogLevel.Error, TaskLogLines.PipelineError(jobId, error.ImageId, error.Error));
         }
         else
         {
@@ -106,6 +115,7 @@ public sealed partial class ResultProcessor(
 
             FaultPoints.Hit(FaultPoints.AfterCommit);
             await AfterCommitAsync(jobId, saved.Summary!, cancellationToken);
+            LogAntenna(jobId, JobLogLevel.Info, TaskLogLines.Saved(jobId));
             counts = new ResultCounts(results.Detections.Count, results.ClassificationCount(), results.SourceImages.Count);
         }
 
@@ -114,17 +124,27 @@ public sealed partial class ResultProcessor(
         Observe("redis_results", started);
         if (after is null)
         {
-            return await StateMissingAsync(task, cancellationToken);
+            return await StateMissingAsync(task, logAck: true, cancellationToken);
         }
 
         FaultPoints.Hit(FaultPoints.AfterRedis);
+        LogAntenna(jobId, JobLogLevel.Info, TaskLogLines.StageUpdated(jobId, "results", after.ResultsPercentage));
         var write = await RecordAndMaybeFlushAsync(jobId, after, cancellationToken);
-        await AckAsync(task.ReplySubject, cancellationToken);
-        if (write.Completed)
+        LogThroughput(job, snapshot);
+        if (write.AllStagesComplete)
+        {
+            LogAntenna(jobId, JobLogLevel.Info, TaskLogLines.Complete("results", write.StagesSummary));
+        }
+
+        var acked = await AckAsync(task.ReplySubject, cancellationToken);
+        if (write.AllStagesComplete)
         {
             await CleanupIfAsyncAsync(job, cancellationToken);
         }
 
+        // Antenna writes the ack line last (it acks after cleaning up; here the ack comes first,
+        // so the completing result's ack is not lost with the deleted consumer).
+        LogAck(jobId, task.ReplySubject, acked);
         return task.Result.IsError ? "error_result" : "saved";
     }
 
@@ -139,12 +159,12 @@ public sealed partial class ResultProcessor(
         var snapshot = await jobState.MarkFailedAsync(jobId, imageIds, cancellationToken);
         if (snapshot is null)
         {
-            return await StateMissingAsync(task, cancellationToken);
+            return await StateMissingAsync(task, logAck: false, cancellationToken);
         }
 
         var write = await RecordAndMaybeFlushAsync(jobId, snapshot, cancellationToken);
         await acknowledger.TerminateAsync(task.ReplySubject, reason, cancellationToken);
-        if (write.Completed && await jobs.GetAsync(jobId, cancellationToken) is { } job)
+        if (write.AllStagesComplete && await jobs.GetAsync(jobId, cancellationToken) is { } job)
         {
             await CleanupIfAsyncAsync(job, cancellationToken);
         }
@@ -153,8 +173,9 @@ public sealed partial class ResultProcessor(
     }
 
     // Antenna: the job's Redis state is gone (finished, cancelled, or evicted). Ack so the image is
-    // not redelivered, fail the job unless it is already final or cancelling, and clean up.
-    private async ValueTask<string> StateMissingAsync(ProcessPipelineResultTask task, CancellationToken cancellationToken)
+    // not redelivered, fail the job unless it is already final or cancelling, and clean up. Only
+    // when the state vanished between the two stages does Antenna's job log record the ack.
+    private async ValueTask<string> StateMissingAsync(ProcessPipelineResultTask task, bool logAck, CancellationToken cancellationToken)
     {
         var jobId = task.JobId;
         var job = await jobs.GetAsync(jobId, cancellationToken);
@@ -167,7 +188,12 @@ public sealed partial class ResultProcessor(
             Log.StateMissing(logger, jobId, job?.Status ?? "(no job row)");
         }
 
-        await AckAsync(task.ReplySubject, cancellationToken);
+        var acked = await AckAsync(task.ReplySubject, cancellationToken);
+        if (logAck && job is not null)
+        {
+            LogAck(jobId, task.ReplySubject, acked);
+        }
+
         var failed = await jobs.FailJobAsync(jobId, StateMissingReason, cancellationToken);
         if (failed || job is null)
         {
@@ -231,11 +257,12 @@ public sealed partial class ResultProcessor(
         return write;
     }
 
-    private async ValueTask AckAsync(string replySubject, CancellationToken cancellationToken)
+    private async ValueTask<AckResult> AckAsync(string replySubject, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        await acknowledger.AckAsync(replySubject, cancellationToken);
+        var result = await acknowledger.AckAsync(replySubject, cancellationToken);
         Observe("ack", started);
+        return result;
     }
 
     private async ValueTask CleanupIfAsyncAsync(JobInfo job, CancellationToken cancellationToken)
@@ -244,6 +271,37 @@ public sealed partial class ResultProcessor(
         if (job.DispatchMode == "async_api")
         {
             await cleaner.CleanupAsync(job.Id, cancellationToken);
+        }
+    }
+
+    // _update_job_progress's lines for one stage: the percentage, then the throughput.
+    private void LogStage(JobInfo job, string stage, double fraction, JobStateSnapshot processSnapshot)
+    {
+        LogAntenna(job.Id, JobLogLevel.Info, TaskLogLines.StageUpdated(job.Id, stage, fraction));
+        LogThroughput(job, processSnapshot);
+    }
+
+    private void LogThroughput(JobInfo job, JobStateSnapshot processSnapshot)
+    {
+        if (_antennaLines && TaskLogLines.Throughput(job.Id, job.StartedAtUtc, _time.GetUtcNow().UtcDateTime,
+                processSnapshot.ProcessedProcess, processSnapshot.RemainingProcess) is { } line)
+        {
+            jobLog.Append(job.Id, JobLogLevel.Info, line);
+        }
+    }
+
+    // A request that found no consumer is the one case where Antenna's fire-and-forget publish
+    // and this confirmed ack can tell different stories; the log says what happened.
+    private void LogAck(long jobId, string replySubject, AckResult acked) => LogAntenna(
+        jobId,
+        acked == AckResult.ConsumerGone ? JobLogLevel.Warning : JobLogLevel.Info,
+        acked == AckResult.ConsumerGone ? TaskLogLines.NotAcknowledged(replySubject) : TaskLogLines.Acknowledged(replySubject));
+
+    private void LogAntenna(long jobId, JobLogLevel level, string message)
+    {
+        if (_antennaLines)
+        {
+            jobLog.Append(jobId, level, message);
         }
     }
 

@@ -13,7 +13,7 @@ namespace AntennaIngest.Core.Progress;
 /// Antenna accumulates the results-stage counters into the JSON (read-modify-write) and writes
 /// the process params as the snapshot it happened to read; concurrent workers can lose or regress
 /// values. Here every value comes from an atomic Redis snapshot and is merged monotonically:
-/// progress, processed, failed and the counters never go down, remaining never goes up.
+/// progress, processed, failed and the counters never go down within a run; remaining is total − processed.
 /// </remarks>
 public static class JobProgressRules
 {
@@ -41,7 +41,7 @@ public static class JobProgressRules
 
         var processState = UpdateStage(stages, "process", "Process", snapshot.ProcessPercentage, completeState,
             ("processed", snapshot.ProcessedProcess, Merge.Max),
-            ("remaining", snapshot.RemainingProcess, Merge.Min),
+            ("remaining", snapshot.Total, Merge.RemainingOfTotal),
             ("failed", snapshot.Failed, Merge.Max));
         var resultsState = UpdateStage(stages, "results", "Results", snapshot.ResultsPercentage, completeState,
             ("detections", snapshot.Counts.Detections, Merge.Max),
@@ -60,12 +60,27 @@ public static class JobProgressRules
             }
             else
             {
-                lines.Add(new JobLogLine(JobLogLevel.Warning, $"Job {jobId} completed but was already in a terminal state ({jobStatus}); not applying {finalState}."));
+                lines.Add(new JobLogLine(JobLogLevel.Warning, TaskLogLines.TerminalAlready("results", finalState)));
             }
         }
 
         UpdateSummaryProgress(progress);
-        return new ProgressOutcome(complete, transition ? finalState : null, lines);
+        return new ProgressOutcome(complete, transition ? finalState : null, lines, StagesSummary(stages));
+    }
+
+    /// <summary>Antenna's `", ".join(f"{s.key}={s.progress*100:.1f}% {s.status}")` over the stages, in order.</summary>
+    public static string StagesSummary(JsonArray stages)
+    {
+        var parts = new List<string>(stages.Count);
+        foreach (var node in stages)
+        {
+            if (node is JsonObject stage)
+            {
+                parts.Add($"{(string?)stage["key"]}={TaskLogLines.Percent1(Number(stage["progress"]))}% {(string?)stage["status"]}");
+            }
+        }
+
+        return string.Join(", ", parts);
     }
 
     /// <summary>
@@ -96,7 +111,13 @@ public static class JobProgressRules
     private enum Merge
     {
         Max,
-        Min,
+
+        /// <summary>
+        /// The value given is the total; the param becomes total − the param merged just before it
+        /// (`processed`), so `remaining` agrees with `processed` in the same JSON (as Antenna's
+        /// writes do) and restarts with a re-run, whose reset zeroes both.
+        /// </summary>
+        RemainingOfTotal,
     }
 
     private static string UpdateStage(
@@ -130,18 +151,30 @@ public static class JobProgressRules
         stage["progress"] = percentage;
         var stageParams = stage["params"] as JsonArray ?? [];
         stage["params"] = stageParams;
+        long? previous = null; // the value merged just before (processed, for a derived remaining)
         foreach (var (paramKey, value, merge) in parameters)
         {
             var param = FindParam(stageParams, paramKey);
-            if (param is null)
+            long merged;
+            if (merge == Merge.RemainingOfTotal)
             {
-                stageParams.Add((JsonNode)new JsonObject { ["name"] = paramKey, ["key"] = paramKey, ["category"] = "default", ["value"] = value });
-                continue;
+                merged = Math.Max(0, value - (previous ?? 0));
+            }
+            else
+            {
+                merged = param is not null && StoredNumber(param["value"]) is { } old ? Math.Max(old, value) : value;
             }
 
-            var stored = param["value"];
-            var merged = StoredNumber(stored) is { } old ? (merge == Merge.Max ? Math.Max(old, value) : Math.Min(old, value)) : value;
-            param["value"] = merged;
+            if (param is null)
+            {
+                stageParams.Add((JsonNode)new JsonObject { ["name"] = paramKey, ["key"] = paramKey, ["category"] = "default", ["value"] = merged });
+            }
+            else
+            {
+                param["value"] = merged;
+            }
+
+            previous = merged;
         }
 
         return status;
@@ -261,4 +294,5 @@ public static class JobProgressRules
 /// <summary>What applying a snapshot did.</summary>
 /// <param name="Complete">Every stage is at 100 % with a final status.</param>
 /// <param name="TransitionTo">The status the job row must move to (guarded UPDATE), or null.</param>
-public sealed record ProgressOutcome(bool Complete, string? TransitionTo, IReadOnlyList<JobLogLine> Lines);
+/// <param name="StagesSummary">Every stage's key, progress and status, as Antenna's completion line lists them.</param>
+public sealed record ProgressOutcome(bool Complete, string? TransitionTo, IReadOnlyList<JobLogLine> Lines, string StagesSummary);

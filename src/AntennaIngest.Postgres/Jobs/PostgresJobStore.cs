@@ -79,8 +79,8 @@ public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog
         _cache.TryRemove(jobId, out _);
         if (changed)
         {
-            jobLog.Append(jobId, JobLogLevel.Info, $"Changing status of job {jobId} from {oldStatus} to FAILURE");
-            jobLog.Append(jobId, JobLogLevel.Error, $"Job {jobId} marked as FAILURE: {reason}");
+            jobLog.Append(jobId, JobLogLevel.Info, TaskLogLines.StatusChanged(jobId, oldStatus!, "FAILURE"));
+            jobLog.Append(jobId, JobLogLevel.Error, TaskLogLines.MarkedFailed(jobId, reason));
         }
 
         return changed;
@@ -93,7 +93,7 @@ public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog
         PostgresErrors.GuardAsync(async () =>
         {
             await using var command = dataSource.CreateCommand(
-                "SELECT id, status, project_id, pipeline_id, dispatch_mode, progress::text FROM jobs_job WHERE id = $1");
+                "SELECT id, status, project_id, pipeline_id, dispatch_mode, progress::text, started_at FROM jobs_job WHERE id = $1");
             command.Parameters.Add(new NpgsqlParameter { Value = jobId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
@@ -108,7 +108,8 @@ public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog
                 reader.GetInt64(2),
                 reader.IsDBNull(3) ? null : reader.GetInt64(3),
                 reader.GetString(4),
-                JobProgressRules.StoredCounts(progress));
+                JobProgressRules.StoredCounts(progress),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTime>(6));
         }).AsTask();
 
     private void Prune(long now)

@@ -227,7 +227,7 @@ public sealed partial class PostgresProgressWriter(
             // Nothing new (a replay, or a snapshot another writer already covered): no write.
             await using var unchanged = new NpgsqlCommand("ROLLBACK", connection);
             await unchanged.ExecuteNonQueryAsync(cancellationToken);
-            return new ProgressWrite(false, null);
+            return new ProgressWrite(false, null, outcome.Complete, outcome.StagesSummary);
         }
 
         await using (var update = new NpgsqlBatch(connection)
@@ -263,14 +263,18 @@ public sealed partial class PostgresProgressWriter(
             jobLog.Append(jobId, line.Level, line.Message);
         }
 
-        jobLog.Append(jobId, JobLogLevel.Info, Describe(jobId, snapshot));
-        if (outcome.TransitionTo is not null)
+        if (settings.JobLogStyle == JobLogStyle.Summary)
         {
-            jobLog.Append(jobId, outcome.TransitionTo == JobProgressRules.Failure ? JobLogLevel.Error : JobLogLevel.Info,
-                $"Job {jobId} finished with status {outcome.TransitionTo}");
+            // The compact log: one line per progress write instead of Antenna's lines per result.
+            jobLog.Append(jobId, JobLogLevel.Info, Describe(jobId, snapshot));
+            if (outcome.TransitionTo is not null)
+            {
+                jobLog.Append(jobId, outcome.TransitionTo == JobProgressRules.Failure ? JobLogLevel.Error : JobLogLevel.Info,
+                    $"Job {jobId} finished with status {outcome.TransitionTo}");
+            }
         }
 
-        return new ProgressWrite(outcome.TransitionTo is not null, outcome.TransitionTo);
+        return new ProgressWrite(outcome.TransitionTo is not null, outcome.TransitionTo, outcome.Complete, outcome.StagesSummary);
     }
 
     private static string Describe(long jobId, JobStateSnapshot snapshot) => string.Create(

@@ -50,7 +50,8 @@ internal static class PipelineComposition
         ImagingRegistration.Add(services, settings);
 
         services.AddSingleton<ITaskAcknowledger, NatsTaskAcknowledger>();
-        services.AddSingleton<IJobResourceCleaner, NatsJobResourceCleaner>();
+        services.AddSingleton<IJobTaskQueue, NatsJobTaskQueue>();
+        services.AddSingleton<IJobResourceCleaner, JobResourceCleanup>();
         services.AddSingleton<ITaskHandler, ResultProcessor>();
 
         // Last: the pump, then the intakes, so that on shutdown the intakes stop first.

@@ -85,14 +85,14 @@ public sealed class TaskAcknowledgerTests : IAsyncLifetime
         var db = redis.GetDatabase(redisSettings.Database);
         await AntennaJobState.InitializeAsync(db, _jobId, ["1", "2", "3"]);
         var log = new RecordingJobLog();
-        var cleaner = new NatsJobResourceCleaner(_nats, new RedisJobStateStore(redis, redisSettings.Database), log);
+        var cleaner = new JobResourceCleanup(new RedisJobStateStore(redis, redisSettings.Database), new NatsJobTaskQueue(_nats), log);
 
         await cleaner.CleanupAsync(_jobId, CancellationToken.None);
 
         Assert.Null(await _tasks.ConsumerInfoAsync());
         Assert.False(await _tasks.StreamExistsAsync());
         Assert.Null((await AntennaJobState.ReadAsync(db, _jobId)).Total);
-        Assert.Contains(log.Lines, l => l.Message == $"Deleted NATS stream job_{_jobId} for job {_jobId}");
+        Assert.Contains(log.Lines, l => l.Message == $"Deleted NATS stream job_{_jobId} for job '{_jobId}'");
 
         await cleaner.CleanupAsync(_jobId, CancellationToken.None); // idempotent
     }

@@ -39,7 +39,7 @@ public sealed class ProcessorFixture : IAsyncDisposable
             rows.Progress,
             rows.JobLog,
             new NatsTaskAcknowledger(nats, Metrics),
-            new NatsJobResourceCleaner(nats, JobState, rows.JobLog),
+            new JobResourceCleanup(JobState, new NatsJobTaskQueue(nats), rows.JobLog),
             new RedisPostCommitQueue(redis, redisDatabase),
             crops,
             Metrics,

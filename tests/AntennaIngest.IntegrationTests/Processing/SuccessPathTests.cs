@@ -119,7 +119,7 @@ public sealed class SuccessPathTests(ITestOutputHelper output)
             consumers.Add(new ResultProcessor(
                 first.JobState, view.Jobs, saver, view.Progress, first.Rows.JobLog,
                 new AntennaIngest.Nats.Acks.NatsTaskAcknowledger(first.Nats, first.Metrics),
-                new AntennaIngest.Nats.Cleanup.NatsJobResourceCleaner(first.Nats, first.JobState, first.Rows.JobLog),
+                new JobResourceCleanup(first.JobState, new AntennaIngest.Nats.Cleanup.NatsJobTaskQueue(first.Nats), first.Rows.JobLog),
                 new RedisPostCommitQueue(first.Redis, first.Db.Database), NoCrops.Instance, first.Metrics, NullLogger<ResultProcessor>.Instance));
         }
 
