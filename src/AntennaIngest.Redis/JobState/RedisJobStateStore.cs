@@ -14,14 +14,18 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
 {
     // KEYS: pending:process, pending:results, failed, total, counts
     // ARGV: ttl, seed detections/classifications/captures, add detections/classifications/captures, ids...
+    // The counters carry the run they were counted in; a hash of an earlier run (the job was re-run
+    // and Antenna's cleanup does not know this key) is replaced by the seed, not added to.
     private const string ResultsStageScript = """
         if redis.call('EXISTS', KEYS[4]) == 0 then return false end
+        local run = redis.call('PEXPIRETIME', KEYS[4])
         local removed = 0
         for i = 8, #ARGV, 500 do
           removed = removed + redis.call('SREM', KEYS[2], unpack(ARGV, i, math.min(i + 499, #ARGV)))
         end
-        if redis.call('EXISTS', KEYS[5]) == 0 then
-          redis.call('HSET', KEYS[5], 'detections', ARGV[2], 'classifications', ARGV[3], 'captures', ARGV[4])
+        if redis.call('HGET', KEYS[5], 'run') ~= tostring(run) then
+          redis.call('DEL', KEYS[5])
+          redis.call('HSET', KEYS[5], 'detections', ARGV[2], 'classifications', ARGV[3], 'captures', ARGV[4], 'run', run)
         end
         if removed > 0 then
           redis.call('HINCRBY', KEYS[5], 'detections', ARGV[5])
@@ -31,7 +35,7 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
         redis.call('EXPIRE', KEYS[5], ARGV[1])
         local counts = redis.call('HMGET', KEYS[5], 'detections', 'classifications', 'captures')
         return {removed, redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), redis.call('SCARD', KEYS[3]),
-                redis.call('GET', KEYS[4]), counts[1], counts[2], counts[3]}
+                redis.call('GET', KEYS[4]), counts[1], counts[2], counts[3], run}
         """;
 
     private static readonly long s_ttlSeconds = (long)RedisKeys.JobStateTtl.TotalSeconds;
@@ -86,7 +90,8 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
                 RemainingResults: (long)values[2],
                 Failed: (long)values[3],
                 NewlyRemoved: (long)values[0],
-                Counts: new ResultCounts((long)values[5], (long)values[6], (long)values[7]));
+                Counts: new ResultCounts((long)values[5], (long)values[6], (long)values[7]),
+                Run: (long)values[8]);
         });
 
     public async ValueTask<JobStateSnapshot?> MarkFailedAsync(long jobId, IReadOnlyList<string> imageIds, CancellationToken cancellationToken) =>
@@ -133,7 +138,8 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
         transaction.SetLengthAsync(RedisKeys.PendingImages(jobId, "results")),
         transaction.SetLengthAsync(RedisKeys.FailedImages(jobId)),
         transaction.StringGetAsync(RedisKeys.Total(jobId)),
-        transaction.HashGetAsync(RedisKeys.ResultCounts(jobId), ["detections", "classifications", "captures"]));
+        transaction.HashGetAsync(RedisKeys.ResultCounts(jobId), ["detections", "classifications", "captures", "run"]),
+        transaction.ExecuteAsync("PEXPIRETIME", (RedisKey)RedisKeys.Total(jobId)));
 
     private static async Task ExecuteAsync(ITransaction transaction)
     {
@@ -153,13 +159,17 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
         }
 
         var counts = await read.Counts;
+        var run = (long)await read.Run;
+        // Counters of an earlier run of the job are not this run's: they start again from zero.
+        var sameRun = !counts[3].IsNull && (long)counts[3] == run;
         return new JobStateSnapshot(
             Total: (long)total,
             RemainingProcess: await read.RemainingProcess,
             RemainingResults: await read.RemainingResults,
             Failed: await read.Failed,
             NewlyRemoved: removed,
-            Counts: new ResultCounts(AsLong(counts[0]), AsLong(counts[1]), AsLong(counts[2])));
+            Counts: sameRun ? new ResultCounts(AsLong(counts[0]), AsLong(counts[1]), AsLong(counts[2])) : ResultCounts.Zero,
+            Run: run);
     }
 
     private static long AsLong(RedisValue value) => value.IsNull ? 0 : (long)value;
@@ -189,5 +199,6 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
         Task<long> RemainingResults,
         Task<long> Failed,
         Task<RedisValue> Total,
-        Task<RedisValue[]> Counts);
+        Task<RedisValue[]> Counts,
+        Task<RedisResult> Run);
 }

@@ -80,6 +80,51 @@ public sealed class JobProgressRulesTests
     }
 
     [Fact]
+    public void After_a_re_run_resets_the_params_remaining_follows_the_new_run()
+    {
+        var progress = Initial();
+        JobProgressRules.Apply(progress, Snapshot(8, 0, 0, 0, detections: 50, classifications: 100, captures: 8), "STARTED", 7);
+        progress = ResetAsAntennaDoes(progress); // Job.retry(): progress.reset() zeroes every numeric param
+
+        JobProgressRules.Apply(progress, Snapshot(8, 7, 7, 0, detections: 2, classifications: 4, captures: 1), "STARTED", 7);
+
+        Assert.Equal(1L, (long)Param(progress, "process", "processed")!);
+        Assert.Equal(7L, (long)Param(progress, "process", "remaining")!);
+        Assert.Equal(2L, (long)Param(progress, "results", "detections")!);
+    }
+
+    [Fact]
+    public void Snapshots_of_different_runs_do_not_mix_and_the_later_run_wins()
+    {
+        var oldRun = new JobStateSnapshot(8, 0, 0, 3, 1, new ResultCounts(50, 100, 8), Run: 1_000);
+        var newRun = new JobStateSnapshot(8, 7, 7, 0, 1, new ResultCounts(2, 4, 1), Run: 2_000);
+
+        var expected = newRun with { NewlyRemoved = 0 };
+        Assert.Equal(expected, oldRun.Merge(newRun));
+        Assert.Equal(expected, newRun.Merge(oldRun));
+        Assert.Equal(new ResultCounts(50, 100, 8), oldRun.Merge(oldRun with { Counts = new ResultCounts(40, 80, 6) }).Counts);
+    }
+
+    // Returns the JSON as the next write reads it back from jobs_job.progress.
+    private static JsonObject ResetAsAntennaDoes(JsonObject progress)
+    {
+        progress["summary"]!["progress"] = 0;
+        foreach (var stage in progress["stages"]!.AsArray())
+        {
+            stage!["progress"] = 0;
+            foreach (var param in stage["params"]!.AsArray())
+            {
+                if (param!["value"] is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                {
+                    param["value"] = 0;
+                }
+            }
+        }
+
+        return (JsonObject)JsonNode.Parse(progress.ToJsonString())!;
+    }
+
+    [Fact]
     public void More_than_half_failed_shows_failure_early_and_keeps_it()
     {
         var progress = Initial();
