@@ -38,13 +38,14 @@ public sealed class JobRowFixture : IAsyncDisposable
 
     public AntennaSeeder Seeder => new(Database.DataSource);
 
-    public static async Task<JobRowFixture> CreateAsync(int progressIntervalMs = 250)
+    public static async Task<JobRowFixture> CreateAsync(int progressIntervalMs = 250, bool jobLogPersist = true)
     {
         var database = await TestDatabase.CreateAsync();
         var settings = new SettingsReader(new Dictionary<string, string?>
         {
             ["DATABASE_URL"] = database.PgbouncerUrl,
             ["INGEST_PROGRESS_INTERVAL_MS"] = progressIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["JOB_LOG_PERSIST_ENABLED"] = jobLogPersist ? "true" : "false",
         }).Read().Database;
         return new JobRowFixture(database, PostgresDataSource.Create(settings, NullLoggerFactory.Instance), settings);
     }
