@@ -18,6 +18,9 @@ from diffsuite.servers import PrivateServers
 from diffsuite.world import Copy, Postgres, Worker, unique
 
 SETTLE_SECONDS = 6.0
+# Antenna writes its throughput line only once a job has run for 0.05 min; results sent after
+# this pause land on the same side of that threshold on both copies.
+THROUGHPUT_THRESHOLD_SECONDS = 3.5
 
 
 def parse_args(argv):
@@ -52,6 +55,7 @@ class Suite:
         )
         self.broker = os.environ["CELERY_BROKER_URL"]
         self.report = {"seeds": [], "accepted_entries": [a.pattern for a in self.accepted]}
+        self.tables: set = set()
         self.failures = 0
 
     # ------------------------------------------------------------ template
@@ -96,6 +100,7 @@ class Suite:
                     self._reserve(copy, job_name, job_id)
             binary.binary = NativeBinary(self.binary_path, self._binary_env(binary, queue),
                                          os.path.join(self.work_dir, f"binary-s{seed}.log")).start()
+            time.sleep(THROUGHPUT_THRESHOLD_SECONDS)
             self.settled = 0
             self.carried: set = set()
             self._compare(seed_report, 0, "jobs started (Antenna's job.run() on both copies)", (), antenna, binary)
@@ -149,6 +154,8 @@ class Suite:
                 copy.worker.call(step.kind, job_id=job_id)
                 if step.kind == "retry":
                     self._reserve(copy, step.job, job_id)
+            if step.kind == "retry":
+                time.sleep(THROUGHPUT_THRESHOLD_SECONDS)
         else:
             raise ValueError(step.kind)
 
@@ -162,6 +169,7 @@ class Suite:
 
     def _compare(self, seed_report: dict, index: int, description: str, tags, antenna: Copy, binary: Copy) -> None:
         a = antenna.snapshot()
+        self.tables.update(a["db"])
         acks_a, acks_b = antenna.take_acks(), []
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
@@ -220,9 +228,12 @@ class Suite:
                 self.postgres.drop(self.template)
         steps = sum(len(s["steps"]) for s in self.report["seeds"])
         accepted = sorted({p for s in self.report["seeds"] for st in s["steps"] for p in st["new_accepted"]})
-        self.report.update({"steps": steps, "failures": self.failures, "seconds": round(time.monotonic() - started, 1)})
+        self.report.update({"steps": steps, "failures": self.failures, "seconds": round(time.monotonic() - started, 1),
+                            "tables_compared": sorted(self.tables)})
         print(f"differential: {len(seeds)} seed(s), {steps} steps compared in {self.report['seconds']} s; "
-              f"{self.failures} unexplained difference(s); accepted entries that occurred: {len(accepted)}")
+              f"{len(self.tables)} tables compared after every step (plus Redis, result backend, NATS streams, acks)")
+        print(f"  tables: {', '.join(sorted(self.tables))}")
+        print(f"differential: {self.failures} unexplained difference(s); accepted entries that occurred: {len(accepted)}")
         for pattern in accepted:
             print(f"  accepted: {pattern}")
         if self.args.report:
