@@ -55,6 +55,44 @@ public sealed class ResultBranchTests
     }
 
     [Fact]
+    public async Task An_error_result_writes_antennas_job_log_lines_in_antennas_order()
+    {
+        await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 3);
+        var id = fixture.JobId;
+        var image = fixture.Images[0];
+        var reply = fixture.Replies[image.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
+        await fixture.HandleAsync(fixture.ErrorResult(image));
+
+        Assert.Equal(
+        [
+            ("INFO", $"Updated job {id} progress in stage 'process' to 33.33333333333333%"),
+            ("INFO", $"Processing pipeline result for job {id}, reply_subject: {reply}"),
+            ("INFO", $" Job {id} progress: 1/3 images processed (33.33333333333333%), 2 remaining, 1 failed, 1 just processed"),
+            ("ERROR", $"Pipeline returned error for job {id}, image {image}: Batch processing error: CUDA out of memory"),
+            ("INFO", $"Updated job {id} progress in stage 'results' to 33.33333333333333%"),
+            ("INFO", $"Successfully acknowledged task via NATS: {reply}"),
+        ], await fixture.Rows.LogAsync(id));
+    }
+
+    [Fact]
+    public async Task A_job_already_cancelling_is_cleaned_up_when_its_last_result_completes_every_stage()
+    {
+        // Antenna cleans up whenever all stages are complete, whatever the job's status.
+        await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 2, status: "CANCELING");
+
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[0]));
+        await fixture.HandleAsync(fixture.ErrorResult(fixture.Images[1]));
+
+        Assert.Equal("CANCELING", (await fixture.Rows.RowAsync(fixture.JobId)).Status);
+        Assert.False(await fixture.Tasks.StreamExistsAsync());
+        Assert.Null((await AntennaJobState.ReadAsync(fixture.Db, fixture.JobId)).Total);
+        var log = await fixture.Rows.LogAsync(fixture.JobId);
+        Assert.Contains(("WARNING", "Stage 'results' completed but the job was already in a terminal state; not applying FAILURE."), log);
+        Assert.Contains(("INFO", $"Cleaned up NATS resources for job {fixture.JobId}"), log);
+    }
+
+    [Fact]
     public async Task A_replayed_error_result_changes_nothing()
     {
         await using var fixture = await ProcessorFixture.CreateAsync(s_saver, s_crops, images: 3);
