@@ -204,9 +204,8 @@ public sealed partial class WriteDraft
 
     private bool Determine(PlannedOccurrence occurrence)
     {
-        var candidates = occurrence.Classifications.Select(c => new PredictionCandidate<PlannedTaxon>(c.Taxon, c.Score, c.Terminal, c.Order));
-        if (!DeterminationRules.TryChoose(occurrence.Identification, candidates, out var taxon, out var score)
-            || (ReferenceEquals(taxon, occurrence.Taxon) && score == occurrence.Score))
+        var candidates = occurrence.Classifications.Select(c => new PredictionCandidate<PlannedTaxon>(c.Taxon, c.Score, c.Terminal, c.Order, c.AlgorithmId));
+        if (!DeterminationRules.TryUpdate(occurrence.Identification, candidates, occurrence.Taxon, occurrence.Score, out var taxon, out var score))
         {
             return false;
         }

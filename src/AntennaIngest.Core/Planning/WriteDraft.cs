@@ -218,7 +218,9 @@ public sealed partial class WriteDraft
             StoredScore = row?.DeterminationScore,
             Taxon = stored,
             Score = row?.DeterminationScore,
-            Identification = _snapshot.Identifications.TryGetValue(id, out var identified) && identified is { } t ? Taxon(t) : null,
+            Identification = _snapshot.Identifications.TryGetValue(id, out var identified)
+                ? new IdentificationState<PlannedTaxon>(true, identified is { } t ? Taxon(t) : null)
+                : default,
         };
         if (_storedByOccurrence.TryGetValue(id, out var classifications))
         {

@@ -83,7 +83,7 @@ internal static class ReadSql
     public const string Identifications = Matched + """
         SELECT DISTINCT ON (i.occurrence_id) i.occurrence_id, i.taxon_id
         FROM main_identification i
-        WHERE i.occurrence_id IN (SELECT occurrence_id FROM matched) AND NOT i.withdrawn AND i.taxon_id IS NOT NULL
+        WHERE i.occurrence_id IN (SELECT occurrence_id FROM matched) AND NOT i.withdrawn
         ORDER BY i.occurrence_id, i.created_at DESC, i.id DESC
         """;
 
