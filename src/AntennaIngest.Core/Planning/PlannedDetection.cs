@@ -21,6 +21,9 @@ internal sealed class PlannedDetection
     /// <summary>A marker written for an image without detections: no occurrence, written last.</summary>
     public bool IsMarker { get; init; }
 
+    /// <summary>The create_detections pass of the group that created it (-1: stored).</summary>
+    public int CreatedInPass { get; init; } = -1;
+
     /// <summary>The response's timestamp (new real detections).</summary>
     public ResultTimestamp? DetectionTime { get; init; }
 

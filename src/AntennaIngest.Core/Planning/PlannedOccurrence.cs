@@ -23,7 +23,7 @@ internal sealed class PlannedOccurrence
 
     public double? Score { get; set; }
 
-    public PlannedTaxon? Identification { get; init; }
+    public IdentificationState<PlannedTaxon> Identification { get; init; }
 
     /// <summary>Every classification of every detection of the occurrence (stored and new).</summary>
     public List<PlannedClassification> Classifications { get; } = [];

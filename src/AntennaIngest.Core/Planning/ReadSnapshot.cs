@@ -19,8 +19,8 @@ public sealed class ReadSnapshot
 
     public Dictionary<long, OccurrenceRow> Occurrences { get; } = [];
 
-    /// <summary>Occurrence id → taxon of its newest non-withdrawn identification that has a taxon.</summary>
-    public Dictionary<long, long> IdentificationTaxa { get; } = [];
+    /// <summary>Occurrence id → taxon of its newest non-withdrawn identification (null when that one has no taxon).</summary>
+    public Dictionary<long, long?> Identifications { get; } = [];
 
     /// <summary>Label → the active taxon Antenna would pick (name or search_names, by ordering, name).</summary>
     public Dictionary<string, long> TaxaByLabel { get; } = new(StringComparer.Ordinal);

@@ -3,7 +3,7 @@ namespace AntennaIngest.Core.Planning;
 // Rows as the write path reads them in its first round trip: only the columns planning needs
 // (never the bulk score/logit vectors).
 
-/// <summary>ml_pipeline with its registered algorithms.</summary>
+/// <summary>ml_pipeline with its registered algorithms, ordered by (name, version) as Antenna lists them.</summary>
 public sealed record PipelineRow(long Id, string Slug, IReadOnlyList<AlgorithmRow> Algorithms);
 
 /// <summary>ml_algorithm.</summary>

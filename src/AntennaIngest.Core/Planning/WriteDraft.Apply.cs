@@ -17,6 +17,7 @@ public sealed partial class WriteDraft
             draft.IntroducedTaxa.Add(taxon);
         }
 
+        _pass++;
         var touched = new List<PlannedOccurrence>();
         var touchedSet = new HashSet<PlannedOccurrence>();
         var detectionImages = new HashSet<string>(StringComparer.Ordinal);
@@ -29,7 +30,7 @@ public sealed partial class WriteDraft
             }
 
             draft.DetectionsKept++;
-            var detection = FindOrCreateDetection(response, image, context.Algorithms[response.Algorithm.Key].Id, out var created);
+            var detection = FindOrCreateDetection(response, image, context.Algorithms.GetValueOrDefault(response.Algorithm.Key)?.Id, out var created);
             if (created)
             {
                 draft.DetectionsCreated++;
@@ -90,39 +91,42 @@ public sealed partial class WriteDraft
 
     // Real detections are the same physical detection whatever found them: reuse by (image, bbox).
     // bbox-NULL detections are per-algorithm sentinels: reuse by (image, algorithm, bbox IS NULL).
-    // Stored rows win over rows created earlier in the group (their ids are lower).
-    private PlannedDetection FindOrCreateDetection(DetectionResponse response, ImageRow image, long algorithmId, out bool created)
+    // Stored rows win over rows created earlier in the group (their ids are lower). Antenna looks
+    // each response up before the pass's new detections are saved (one bulk_create at the end),
+    // so a detection created in the same pass is never found: identical boxes in one result
+    // become as many detections, and a later lookup finds the first of them.
+    // The algorithm is only needed to create (validation made sure it is known then).
+    private PlannedDetection FindOrCreateDetection(DetectionResponse response, ImageRow image, long? algorithmId, out bool created)
     {
         created = false;
         if (response.Bbox is { } box)
         {
             var key = (image.Id, BboxJson.Format(box));
-            if (!_byBbox.TryGetValue(key, out var detection))
+            if (_byBbox.TryGetValue(key, out var detection) && detection.CreatedInPass != _pass)
             {
-                if (_snapshot.BboxMatches.TryGetValue(key, out var row))
-                {
-                    detection = Existing(row);
-                }
-                else
-                {
-                    detection = NewDetection(image.Id, algorithmId, key.Item2, response, marker: false);
-                    created = true;
-                }
-
-                _byBbox[key] = detection;
+                return detection;
             }
 
-            return detection;
-        }
+            if (detection is null && _snapshot.BboxMatches.TryGetValue(key, out var row))
+            {
+                return _byBbox[key] = Existing(row);
+            }
 
-        if (!_nullBbox.TryGetValue((image.Id, algorithmId), out var sentinel))
-        {
-            sentinel = NewDetection(image.Id, algorithmId, null, response, marker: false);
-            _nullBbox[(image.Id, algorithmId)] = sentinel;
             created = true;
+            var fresh = NewDetection(image.Id, algorithmId!.Value, key.Item2, response, marker: false);
+            _byBbox.TryAdd(key, fresh);
+            return fresh;
         }
 
-        return sentinel;
+        if (_nullBbox.TryGetValue((image.Id, algorithmId!.Value), out var sentinel) && sentinel.CreatedInPass != _pass)
+        {
+            return sentinel;
+        }
+
+        created = true;
+        var marker = NewDetection(image.Id, algorithmId.Value, null, response, marker: false);
+        _nullBbox.TryAdd((image.Id, algorithmId.Value), marker);
+        return marker;
     }
 
     private PlannedDetection NewDetection(long imageId, long algorithmId, string? bbox, DetectionResponse? response, bool marker)
@@ -134,6 +138,7 @@ public sealed partial class WriteDraft
             AlgorithmId = algorithmId,
             Bbox = bbox,
             IsMarker = marker,
+            CreatedInPass = _pass,
             DetectionTime = response?.Timestamp,
             Path = response is null ? null : CropPath(response.CropImageUrl),
         };
@@ -199,9 +204,8 @@ public sealed partial class WriteDraft
 
     private bool Determine(PlannedOccurrence occurrence)
     {
-        var candidates = occurrence.Classifications.Select(c => new PredictionCandidate<PlannedTaxon>(c.Taxon, c.Score, c.Terminal, c.Order));
-        if (!DeterminationRules.TryChoose(occurrence.Identification, candidates, out var taxon, out var score)
-            || (ReferenceEquals(taxon, occurrence.Taxon) && score == occurrence.Score))
+        var candidates = occurrence.Classifications.Select(c => new PredictionCandidate<PlannedTaxon>(c.Taxon, c.Score, c.Terminal, c.Order, c.AlgorithmId));
+        if (!DeterminationRules.TryUpdate(occurrence.Identification, candidates, occurrence.Taxon, occurrence.Score, out var taxon, out var score))
         {
             return false;
         }
@@ -216,27 +220,37 @@ public sealed partial class WriteDraft
         return true;
     }
 
-    // For every source image without a detection in the result: reuse or create the
-    // (image, pipeline's detection algorithm, bbox NULL) marker. Written last, with the rest.
+    // Antenna's second create_detections pass: one bbox-NULL response per source_images entry
+    // without a detection in the result (a listed-twice image gets two), for the pipeline's
+    // detection algorithm, reused or created; written last, with the rest.
     private void AddNullMarkers(PipelineResultsResponse result, ResultDraft draft, HashSet<string> detectionImages, AlgorithmRow detector)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        _pass++;
+        var images = new HashSet<string>(StringComparer.Ordinal);
         foreach (var source in result.SourceImages)
         {
-            if (!seen.Add(source.Id) || detectionImages.Contains(source.Id) || !TryImage(source.Id, draft, out var image))
+            if (detectionImages.Contains(source.Id))
             {
                 continue;
             }
 
-            draft.MarkerImages++;
-            if (_nullBbox.ContainsKey((image.Id, detector.Id)))
+            images.Add(source.Id);
+            if (!TryImage(source.Id, draft, out var image))
+            {
+                continue;
+            }
+
+            if (_nullBbox.TryGetValue((image.Id, detector.Id), out var existing) && existing.CreatedInPass != _pass)
             {
                 draft.MarkersReused++;
                 continue;
             }
 
-            _nullBbox[(image.Id, detector.Id)] = NewDetection(image.Id, detector.Id, null, null, marker: true);
+            var marker = NewDetection(image.Id, detector.Id, null, null, marker: true);
+            _nullBbox.TryAdd((image.Id, detector.Id), marker);
             draft.MarkersCreated++;
         }
+
+        draft.MarkerImages = images.Count;
     }
 }

@@ -37,25 +37,38 @@ public sealed partial class WriteDraft
             algorithms[algorithm.Key] = algorithm;
         }
 
-        var newTaxa = new List<PlannedTaxon>();
+        // Antenna's create_detections needs a response's algorithm only to create a detection
+        // (a bbox-NULL response always looks its algorithm up); reused boxes and detections of
+        // missing images save whatever their key. Its classifications need theirs whenever they
+        // are saved, i.e. when the image was found.
+        var found = new List<DetectionResponse>();
         foreach (var detection in result.Detections)
         {
-            if (!algorithms.ContainsKey(detection.Algorithm.Key))
-            {
-                return NotRegistered("Detection", detection.Algorithm.Key, pipeline, algorithms);
-            }
-
             if (detection.Bbox is { } box && !BboxJson.IsFinite(box))
             {
                 return $"Detection on source image {detection.SourceImageId} has a bounding box with a non-finite coordinate";
             }
 
-            var imageFound = ReadRequest.TryParseImageId(detection.SourceImageId, out var imageId) && _snapshot.Images.ContainsKey(imageId);
+            if (!ReadRequest.TryParseImageId(detection.SourceImageId, out var imageId) || !_snapshot.Images.ContainsKey(imageId))
+            {
+                continue;
+            }
+
+            found.Add(detection);
+            if (!algorithms.ContainsKey(detection.Algorithm.Key) && !IsReusable(imageId, detection))
+            {
+                return NotKnown("Detection", detection.Algorithm.Key, pipeline);
+            }
+        }
+
+        var newTaxa = new List<PlannedTaxon>();
+        foreach (var detection in found)
+        {
             foreach (var classification in detection.Classifications)
             {
                 if (!algorithms.TryGetValue(classification.Algorithm.Key, out var classifier))
                 {
-                    return NotRegistered("Classification", classification.Algorithm.Key, pipeline, algorithms);
+                    return NotKnown("Classification", classification.Algorithm.Key, pipeline);
                 }
 
                 if (classification.Scores.Length == 0)
@@ -63,8 +76,7 @@ public sealed partial class WriteDraft
                     return $"Classification \"{classification.Classification}\" by {classification.Algorithm.Key} has no scores";
                 }
 
-                // Detections of missing images are skipped, so their labels never create taxa.
-                if (imageFound && ValidateTaxon(classification, classifier, newTaxa) is { } taxonFailure)
+                if (ValidateTaxon(classification, classifier, newTaxa) is { } taxonFailure)
                 {
                     return taxonFailure;
                 }
@@ -107,6 +119,13 @@ public sealed partial class WriteDraft
         return null;
     }
 
-    private static string NotRegistered(string kind, string key, PipelineRow pipeline, Dictionary<string, AlgorithmRow> algorithms) =>
-        $"{kind} algorithm {key} is not registered on pipeline {pipeline.Slug}; known algorithms: {string.Join(", ", algorithms.Keys.Order(StringComparer.Ordinal))}";
+    // A box stored before this result (or created by an earlier result of the group) is reused.
+    private bool IsReusable(long imageId, DetectionResponse detection) =>
+        detection.Bbox is { } box
+        && (_byBbox.ContainsKey((imageId, BboxJson.Format(box))) || _snapshot.BboxMatches.ContainsKey((imageId, BboxJson.Format(box))));
+
+    /// <summary>Antenna's PipelineNotConfigured text; the known keys are a Python list in the pipeline's algorithm order.</summary>
+    private static string NotKnown(string kind, string key, PipelineRow pipeline) =>
+        $"{kind} algorithm {key} is not a known algorithm. The processing service must declare it in the /info endpoint. "
+        + $"Known algorithms: {PythonText.List(pipeline.Algorithms.Select(a => a.Key).Distinct(StringComparer.Ordinal))}";
 }

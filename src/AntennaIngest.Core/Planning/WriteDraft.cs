@@ -44,6 +44,9 @@ public sealed partial class WriteDraft
     private readonly List<string> _placeholderPipelines = [];
     private bool _completed;
 
+    /// <summary>Counts Antenna's create_detections calls (two per result): what one creates, it does not find.</summary>
+    private int _pass;
+
     internal WriteDraft(ReadSnapshot snapshot, string timeZone)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -215,7 +218,9 @@ public sealed partial class WriteDraft
             StoredScore = row?.DeterminationScore,
             Taxon = stored,
             Score = row?.DeterminationScore,
-            Identification = _snapshot.IdentificationTaxa.TryGetValue(id, out var identified) ? Taxon(identified) : null,
+            Identification = _snapshot.Identifications.TryGetValue(id, out var identified)
+                ? new IdentificationState<PlannedTaxon>(true, identified is { } t ? Taxon(t) : null)
+                : default,
         };
         if (_storedByOccurrence.TryGetValue(id, out var classifications))
         {

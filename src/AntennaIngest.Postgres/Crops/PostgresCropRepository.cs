@@ -25,7 +25,7 @@ public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, Database
                 JOIN main_detection d ON d.source_image_id = si.id
                 LEFT JOIN main_deployment dep ON dep.id = si.deployment_id
                 LEFT JOIN main_s3storagesource ds ON ds.id = dep.data_source_id
-                WHERE si.id = ANY($1) AND (d.path IS NULL OR d.path = '') AND d.bbox IS NOT NULL AND jsonb_typeof(d.bbox) = 'array'
+                WHERE si.id = ANY($1) AND d.path IS NULL AND d.bbox IS NOT NULL AND jsonb_typeof(d.bbox) = 'array'
                 ORDER BY si.id, d.id
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = imageIds.ToArray() });
@@ -61,7 +61,7 @@ public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, Database
                 """
                 SELECT DISTINCT d.source_image_id FROM main_detection d
                 JOIN main_sourceimage si ON si.id = d.source_image_id
-                WHERE (d.path IS NULL OR d.path = '') AND d.bbox IS NOT NULL AND d.source_image_id > $1
+                WHERE d.path IS NULL AND d.bbox IS NOT NULL AND d.source_image_id > $1
                   AND ($2::bigint IS NULL OR si.project_id = $2)
                 ORDER BY 1 LIMIT $3
                 """);
@@ -91,7 +91,7 @@ public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, Database
                 """
                 UPDATE main_detection d SET path = u.path, updated_at = now()
                 FROM unnest($1::bigint[], $2::text[]) AS u(id, path)
-                WHERE d.id = u.id AND (d.path IS NULL OR d.path = '')
+                WHERE d.id = u.id AND d.path IS NULL
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = paths.Select(p => p.DetectionId).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = paths.Select(p => p.Path).ToArray() });

@@ -16,13 +16,15 @@ internal static class ReadSql
         FROM (SELECT DISTINCT hashint8(u.id) AS k FROM unnest($1::bigint[]) AS u(id) ORDER BY 1) AS keys
         """;
 
+    // Algorithms in Algorithm.Meta.ordering (name, version): the order of Antenna's
+    // algorithms_known, which its "Known algorithms" and "Algorithms registered" lines print.
     public const string Pipelines = """
         SELECT p.id, p.slug, a.id, a.key, a.name, a.task_type, a.category_map_id
         FROM ml_pipeline p
         LEFT JOIN ml_pipeline_algorithms pa ON pa.pipeline_id = p.id
         LEFT JOIN ml_algorithm a ON a.id = pa.algorithm_id
         WHERE p.slug = ANY($1::text[])
-        ORDER BY p.id, a.id
+        ORDER BY p.id, a.name, a.version, a.id
         """;
 
     public const string Images = """
@@ -81,7 +83,7 @@ internal static class ReadSql
     public const string Identifications = Matched + """
         SELECT DISTINCT ON (i.occurrence_id) i.occurrence_id, i.taxon_id
         FROM main_identification i
-        WHERE i.occurrence_id IN (SELECT occurrence_id FROM matched) AND NOT i.withdrawn AND i.taxon_id IS NOT NULL
+        WHERE i.occurrence_id IN (SELECT occurrence_id FROM matched) AND NOT i.withdrawn
         ORDER BY i.occurrence_id, i.created_at DESC, i.id DESC
         """;
 

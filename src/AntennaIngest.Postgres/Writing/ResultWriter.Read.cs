@@ -68,7 +68,7 @@ public sealed partial class ResultWriter
             ReadSql.Occurrences,
             r => snapshot.Occurrences[r.GetInt64(0)] = new OccurrenceRow(r.GetInt64(0), Int64OrNull(r, 1), DoubleOrNull(r, 2)),
             MatchedParameters(read));
-        batch.Add(ReadSql.Identifications, r => snapshot.IdentificationTaxa[r.GetInt64(0)] = r.GetInt64(1), MatchedParameters(read));
+        batch.Add(ReadSql.Identifications, r => snapshot.Identifications[r.GetInt64(0)] = r.IsDBNull(1) ? null : r.GetInt64(1), MatchedParameters(read));
         if (read.Labels.Length > 0)
         {
             batch.Add(

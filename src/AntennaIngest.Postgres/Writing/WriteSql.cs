@@ -152,7 +152,7 @@ internal static class WriteSql
     public const string ImagesNeedingCrops = """
         SELECT DISTINCT d.source_image_id
         FROM main_detection d
-        WHERE d.source_image_id = ANY($1::bigint[]) AND d.bbox IS NOT NULL AND COALESCE(d.path, '') = ''
+        WHERE d.source_image_id = ANY($1::bigint[]) AND d.bbox IS NOT NULL AND d.path IS NULL
         """;
 
     /// <summary>Antenna's placeholder for an unknown slug (its own transaction; no algorithms, so the result still fails).</summary>

@@ -44,6 +44,22 @@ public sealed class CropProcessorTests
     }
 
     [Fact]
+    public async Task Only_detections_whose_path_is_null_are_cropped_as_antenna_selects_them()
+    {
+        // create_detection_images filters path__isnull=True: an empty-string path counts as done.
+        await using var world = await CropWorld.CreateAsync();
+        using var source = CropWorld.Pattern(40, 40);
+        var image = await world.ImageAsync("empty-path.png", CropWorld.Encode(source, SKEncodedImageFormat.Png));
+        var empty = await world.DetectionAsync(image, [5, 5, 25, 30], path: "");
+
+        var statistics = await world.CropAsync(world.Processor(), image);
+
+        Assert.Equal(new Imaging.Service.CropStatistics(0, 0, 0), statistics);
+        Assert.Equal(string.Empty, await world.PathAsync(empty));
+        Assert.Empty(await new AntennaIngest.Postgres.Crops.PostgresCropRepository(world.DataSource, world.Settings).FindImagesMissingCropsAsync(null, 0, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_grayscale_jpeg_gives_grayscale_crops_and_a_taken_name_gets_a_suffix()
     {
         await using var world = await CropWorld.CreateAsync();

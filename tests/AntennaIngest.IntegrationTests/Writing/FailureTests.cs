@@ -22,7 +22,7 @@ public sealed class FailureTests
         var outcome = await WritePathFixture.SaveAsync(fixture.Writer(prepare: false), result);
 
         Assert.False(outcome.Saved);
-        Assert.Contains("is not registered on pipeline main", outcome.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("is not a known algorithm. The processing service must declare it in the /info endpoint.", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal(before, await fixture.DumpAsync());
     }
 
@@ -85,7 +85,7 @@ public sealed class FailureTests
         var outcomes = await writer.WriteAsync(requests, CancellationToken.None);
 
         Assert.True(outcomes[0].Saved);
-        Assert.Contains("not registered", outcomes[1].FailureReason, StringComparison.Ordinal);
+        Assert.Contains("is not a known algorithm", outcomes[1].FailureReason, StringComparison.Ordinal);
         Assert.StartsWith("Database rejected the result: value too long", outcomes[2].FailureReason, StringComparison.Ordinal);
         Assert.True(outcomes[3].Saved);
         Assert.Equal(1, outcomes[3].Summary!.TaxaCreated);

@@ -131,8 +131,10 @@ public sealed class ReuseTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Two_identical_bboxes_in_one_result_are_one_detection(bool prepare)
+    public async Task Two_identical_bboxes_in_one_result_are_two_detections_and_a_replay_reuses_the_first_for_both(bool prepare)
     {
+        // Antenna looks each box up before bulk-creating the result's new detections, so the
+        // second identical box is not found; on a replay both find the first (lowest id).
         await using var fixture = await WritePathFixture.CreateAsync();
         var image = await fixture.ImageAsync("a/1.jpg");
         var result = Response(
@@ -143,10 +145,16 @@ public sealed class ReuseTests
 
         var summary = await WritePathFixture.SavedAsync(fixture.Writer(prepare), result);
 
-        Assert.Equal((1, 1, 1), (summary.DetectionsCreated, summary.DetectionsUpdated, summary.OccurrencesCreated));
-        var detection = (await fixture.Database.RowsAsync("SELECT id, path FROM main_detection")).Single();
-        Assert.Equal("c.jpg", detection[1]);
-        Assert.Equal(2L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM main_classification WHERE detection_id = $1", detection[0]));
-        Assert.Equal(fixture.Luna, await fixture.Database.ScalarAsync<long>("SELECT determination_id FROM main_occurrence"));
+        Assert.Equal((2, 0, 2), (summary.DetectionsCreated, summary.DetectionsUpdated, summary.OccurrencesCreated));
+        var rows = await fixture.Database.RowsAsync(
+            "SELECT d.path, (SELECT count(*) FROM main_classification c WHERE c.detection_id = d.id), o.determination_id FROM main_detection d JOIN main_occurrence o ON o.id = d.occurrence_id ORDER BY d.id");
+        Assert.Equal([[null, 1L, fixture.Luna], ["c.jpg", 1L, fixture.Ipsilon]], rows);
+
+        var replay = await WritePathFixture.SavedAsync(fixture.Writer(prepare), result);
+
+        Assert.Equal((0, 2, 0), (replay.DetectionsCreated, replay.DetectionsUpdated, replay.OccurrencesCreated));
+        rows = await fixture.Database.RowsAsync(
+            "SELECT d.path, (SELECT count(*) FROM main_classification c WHERE c.detection_id = d.id), o.determination_id FROM main_detection d JOIN main_occurrence o ON o.id = d.occurrence_id ORDER BY d.id");
+        Assert.Equal([["c.jpg", 2L, fixture.Luna], ["c.jpg", 1L, fixture.Ipsilon]], rows);
     }
 }

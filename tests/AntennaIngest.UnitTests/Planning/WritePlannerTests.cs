@@ -132,14 +132,16 @@ public sealed class WritePlannerTests
         var draft = world.Plan(Result([Image, OtherImage, Image]));
         var plan = draft.Complete(Allocate(draft));
 
+        // One bbox-NULL response per entry, none of which sees another's new marker: an image
+        // listed twice gets two (Antenna's create_null_detections_for_undetected_images).
         Assert.Empty(plan.Detections.Ids);
-        Assert.Equal([2000L], plan.Markers.Ids);
-        Assert.Equal([Image], plan.Markers.ImageIds);
-        Assert.Equal([Detector], plan.Markers.AlgorithmIds);
+        Assert.Equal([2000L, 2001], plan.Markers.Ids);
+        Assert.Equal([Image, Image], plan.Markers.ImageIds);
+        Assert.Equal([Detector, Detector], plan.Markers.AlgorithmIds);
         Assert.Equal(0, draft.NewOccurrenceCount);
         var summary = draft.Outcomes(new HashSet<long>())[0].Summary!;
-        Assert.Equal(1, summary.NullMarkersCreated);
-        Assert.Equal("Created 1 new detections, updated 1 existing detections, for 2 source image(s)", Assert.Single(summary.LogLines).Message);
+        Assert.Equal(2, summary.NullMarkersCreated);
+        Assert.Contains("Created 2 new detections, updated 1 existing detections, for 2 source image(s)", summary.LogLines.Select(l => l.Message));
     }
 
     [Fact]
@@ -166,8 +168,8 @@ public sealed class WritePlannerTests
     }
 
     [Theory]
-    [InlineData("other-detector", "species", "Detection algorithm other-detector is not registered on pipeline main; known algorithms: binary, detector, nomap, species")]
-    [InlineData("detector", "unknown", "Classification algorithm unknown is not registered on pipeline main; known algorithms: binary, detector, nomap, species")]
+    [InlineData("other-detector", "species", "Detection algorithm other-detector is not a known algorithm. The processing service must declare it in the /info endpoint. Known algorithms: ['detector', 'species', 'binary', 'nomap']")]
+    [InlineData("detector", "unknown", "Classification algorithm unknown is not a known algorithm. The processing service must declare it in the /info endpoint. Known algorithms: ['detector', 'species', 'binary', 'nomap']")]
     public void An_unregistered_algorithm_fails_only_its_result(string detector, string classifier, string reason)
     {
         var world = new PlannerWorld();
@@ -298,7 +300,7 @@ public sealed class WritePlannerTests
         var world = new PlannerWorld();
         world.Snapshot.BboxMatches[(Image, "[1.0, 1.0, 11.0, 11.0]")] = new DetectionRow(77, Image, Detector, "p.jpg", 700);
         world.Snapshot.Occurrences[700] = new OccurrenceRow(700, Luna, 0.7);
-        world.Snapshot.IdentificationTaxa[700] = Moth;
+        world.Snapshot.Identifications[700] = Moth;
 
         var draft = world.Plan(Result([Image], Detection(Image, Box(1), classifications: [Classification("species", "Actias luna", [0.99, 0.01])])));
         var plan = draft.Complete(Allocate(draft));
