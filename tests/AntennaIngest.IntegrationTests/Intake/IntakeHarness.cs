@@ -106,7 +106,7 @@ public sealed class IntakeHarness : IAsyncDisposable
         /// <summary>Runs before each task completes (to block or fail it).</summary>
         public Func<IngestTask, CancellationToken, Task>? Before { get; set; }
 
-        public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
+        public async ValueTask<TaskOutcome> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
         {
             if (Before is { } before)
             {
