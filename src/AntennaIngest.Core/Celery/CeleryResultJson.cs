@@ -27,7 +27,7 @@ public static class CeleryResultJson
     public static byte[] ForKeyValueBackend(CeleryCall call, CeleryState state, CeleryError? error, string worker, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var buffer = new ArrayBufferWriter<byte>(256 + call.Arguments?.Args.Length + call.Arguments?.Kwargs.Length ?? 0);
+        var buffer = new ArrayBufferWriter<byte>(256 + (call.Arguments is { } arguments ? arguments.Args.Length + arguments.Kwargs.Length : 0));
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();

@@ -5,7 +5,7 @@ namespace AntennaIngest.Core.Configuration;
 /// when set, else REDIS_URL with its database replaced by 1, else rpc://. REDIS_URL always has a
 /// value here (the binary needs Redis), so the rpc:// case needs CELERY_RESULT_BACKEND=rpc://.
 /// </summary>
-internal static class ResultBackend
+public static class ResultBackend
 {
     private const string Variable = "CELERY_RESULT_BACKEND";
 
@@ -33,7 +33,7 @@ internal static class ResultBackend
     }
 
     // _celery_result_backend_url: the last path segment becomes "1" when it is a number, else "1" is appended.
-    internal static string WithDatabaseOne(string redisUrl)
+    public static string WithDatabaseOne(string redisUrl)
     {
         if (!Uri.TryCreate(redisUrl, UriKind.Absolute, out var uri))
         {
@@ -50,7 +50,7 @@ internal static class ResultBackend
             parts.Add("1");
         }
 
-        return new UriBuilder(uri) { Path = "/" + string.Join('/', parts) }.Uri.AbsoluteUri;
+        return uri.GetLeftPart(UriPartial.Authority) + "/" + string.Join('/', parts) + uri.Query;
     }
 
     // Celery's redis backend options (?ssl_cert_reqs=...) are not connection settings here.
