@@ -8,7 +8,7 @@ namespace AntennaIngest.Amqp.Intake;
 /// <summary>Reads the Celery protocol v2 headers the decoder needs; AMQP strings arrive as byte[].</summary>
 internal static class CeleryHeaders
 {
-    public static (MessageMetadata Metadata, int Retries) Read(IReadOnlyBasicProperties properties)
+    public static (MessageMetadata Metadata, int Retries) Read(IReadOnlyBasicProperties properties, string? routingKey)
     {
         var headers = properties.Headers;
         var retries = 0;
@@ -30,7 +30,18 @@ internal static class CeleryHeaders
             Text(Get(headers, "compression")),
             Time(Get(headers, "eta")),
             Time(Get(headers, "expires")),
-            properties.ContentType), Math.Max(0, retries));
+            properties.ContentType)
+        {
+            Celery = new CeleryEnvelope(
+                routingKey,
+                properties.ReplyTo,
+                properties.CorrelationId,
+                Text(Get(headers, "parent_id")),
+                Text(Get(headers, "root_id")),
+                Text(Get(headers, "group")),
+                Text(Get(headers, "argsrepr")),
+                Text(Get(headers, "kwargsrepr"))),
+        }, Math.Max(0, retries));
     }
 
     private static object? Get(IDictionary<string, object?>? headers, string name) =>

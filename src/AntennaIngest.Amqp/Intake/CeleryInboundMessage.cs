@@ -22,7 +22,7 @@ internal sealed class CeleryInboundMessage : InboundMessage
     private readonly IReadOnlyBasicProperties _properties;
     private int _settled;
 
-    public CeleryInboundMessage(CeleryIntake intake, ReadOnlyMemory<byte> body, ulong deliveryTag, long generation, IReadOnlyBasicProperties properties)
+    public CeleryInboundMessage(CeleryIntake intake, ReadOnlyMemory<byte> body, ulong deliveryTag, long generation, IReadOnlyBasicProperties properties, string? routingKey)
     {
         _intake = intake;
         _length = body.Length;
@@ -31,7 +31,7 @@ internal sealed class CeleryInboundMessage : InboundMessage
         _deliveryTag = deliveryTag;
         _generation = generation;
         _properties = properties;
-        (Metadata, PriorAttempts) = CeleryHeaders.Read(properties);
+        (Metadata, PriorAttempts) = CeleryHeaders.Read(properties, routingKey);
     }
 
     public override string Intake => "celery";

@@ -198,7 +198,7 @@ public sealed partial class CeleryIntake : IHostedService, IAsyncDisposable
 
     private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
     {
-        var message = new CeleryInboundMessage(this, delivery.Body, delivery.DeliveryTag, Interlocked.Read(ref _generation), delivery.BasicProperties);
+        var message = new CeleryInboundMessage(this, delivery.Body, delivery.DeliveryTag, Interlocked.Read(ref _generation), delivery.BasicProperties, delivery.RoutingKey);
         try
         {
             await _queue.EnqueueAsync(message, _stopping.Token);

@@ -89,9 +89,9 @@ public static class ConnectionUrls
     }
 
     /// <summary>REDIS_URL (redis://[user:password@]host[:port][/db], rediss:// for TLS) in StackExchange.Redis form.</summary>
-    public static (string Configuration, string Redacted, int Database) ParseRedisUrl(string value)
+    public static (string Configuration, string Redacted, int Database) ParseRedisUrl(string value, string variable = "REDIS_URL")
     {
-        const string Variable = "REDIS_URL";
+        var Variable = variable;
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss"))
         {
             throw new SettingsException(Variable, "is not a redis:// or rediss:// URL");

@@ -55,12 +55,29 @@ public sealed record NatsSettings(
     string ResultsConsumer,
     int ResultsMaxDeliver);
 
+/// <param name="Results">Where task results go (Antenna's CELERY_RESULT_BACKEND); null stores none.</param>
+/// <param name="Events">Send Celery task and worker events (Antenna sets worker_send_task_events).</param>
+/// <param name="WorkerName">The worker's Celery hostname (name@host), as results and events name it.</param>
 public sealed record CelerySettings(
     Uri BrokerUrl,
     string Redacted,
     string Queue,
     string FallbackQueue,
-    string RejectedQueue);
+    string RejectedQueue,
+    CeleryResultSettings? Results = null,
+    bool Events = false,
+    string WorkerName = "antenna-ingest@localhost");
+
+public enum ResultBackendKind
+{
+    Redis,
+    Rpc,
+}
+
+/// <summary>Celery's result backend: Redis (key celery-task-meta-&lt;id&gt;, with expiry) or rpc:// (reply to the client).</summary>
+/// <param name="Redis">The Redis of a redis:// backend (its own database, usually 1).</param>
+/// <param name="Expires">CELERY_RESULT_EXPIRES; zero keeps results forever.</param>
+public sealed record CeleryResultSettings(ResultBackendKind Kind, RedisSettings? Redis, TimeSpan Expires);
 
 public sealed record CropSettings(
     bool Enabled,

@@ -60,7 +60,10 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
             brokerRedacted,
             QueueName("INGEST_CELERY_QUEUE"),
             QueueName("INGEST_CELERY_FALLBACK_QUEUE"),
-            QueueName("INGEST_CELERY_REJECTED_QUEUE"));
+            QueueName("INGEST_CELERY_REJECTED_QUEUE"),
+            ResultBackend.Read(Optional("CELERY_RESULT_BACKEND"), Text("REDIS_URL"), Int("CELERY_RESULT_EXPIRES", 0, int.MaxValue)),
+            Bool("INGEST_CELERY_EVENTS"),
+            WorkerName());
 
         var storage = Choice("INGEST_CROP_STORAGE", ("filesystem", CropStorageKind.FileSystem), ("s3", CropStorageKind.S3));
         var crops = new CropSettings(
@@ -196,6 +199,12 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
         }
 
         throw new SettingsException(name, $"'{text}' is not one of {string.Join(", ", names)}");
+    }
+
+    private string WorkerName()
+    {
+        var text = Text("INGEST_CELERY_HOSTNAME");
+        return text == "antenna-ingest@(host name)" ? $"antenna-ingest@{Environment.MachineName}" : text;
     }
 
     private string QueueName(string name)

@@ -3,7 +3,14 @@ using AntennaIngest.Core.Contracts;
 namespace AntennaIngest.Core.Decoding;
 
 /// <summary>What the decoder makes of one message body. It never throws for bad input.</summary>
-public abstract record DecodeResult;
+public abstract record DecodeResult
+{
+    /// <summary>The Celery call's args and kwargs as sent, when the body could be parsed (result_extended stores them).</summary>
+    public CeleryArguments? Arguments { get; init; }
+}
+
+/// <summary>A Celery call's positional and keyword arguments, raw UTF-8 JSON as they arrived.</summary>
+public sealed record CeleryArguments(ReadOnlyMemory<byte> Args, ReadOnlyMemory<byte> Kwargs);
 
 /// <summary>A task this binary runs.</summary>
 public sealed record DecodedTask(IngestTask Task) : DecodeResult;

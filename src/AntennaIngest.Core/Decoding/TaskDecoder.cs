@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Intake;
@@ -44,7 +45,7 @@ public static class TaskDecoder
             return new RejectedMessage($"content type '{contentType}' is not accepted (Celery accept_content is json)", null, null);
         }
 
-        return WithBody(metadata.Compression, body, maxMessageBytes, root => DecodeCeleryBody(task, root));
+        return WithBody(metadata.Compression, body, maxMessageBytes, root => WithArguments(DecodeCeleryBody(task, root), root));
     }
 
     /// <summary>A message of the native JetStream results stream: {"job_id", "reply_subject", "result"}.</summary>
@@ -124,6 +125,21 @@ public static class TaskDecoder
                 return new DecodedTask(new CreateDetectionImagesTask(ids));
             }
         }
+    }
+
+    // Copied out of the pooled document: a Celery worker with result_extended stores them with the result.
+    private static DecodeResult WithArguments(DecodeResult result, JsonElement root)
+    {
+        root = Unwrap(root);
+        if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() < 2)
+        {
+            return result;
+        }
+
+        return result with
+        {
+            Arguments = new CeleryArguments(JsonMarshal.GetRawUtf8Value(root[0]).ToArray(), JsonMarshal.GetRawUtf8Value(root[1]).ToArray()),
+        };
     }
 
     // save_results_async sends results.json(): the response as a JSON string inside the JSON body.

@@ -19,4 +19,7 @@ public sealed record MessageMetadata(
     string? ContentType)
 {
     public static MessageMetadata None { get; } = new(null, null, null, null, null, null);
+
+    /// <summary>What a Celery worker records about the request (result backend, events); null for JetStream.</summary>
+    public CeleryEnvelope? Celery { get; init; }
 }

@@ -23,6 +23,7 @@ public sealed class IngestMetrics
         CropQueue = registry.Gauge("antenna_ingest_crop_queue", "Source images waiting for the crop threads.");
         Stalled = registry.Gauge("antenna_ingest_stalled", "1 while results are pending but none completed within INGEST_STALL_SECONDS.");
         LastCompletion = registry.Gauge("antenna_ingest_last_completion_timestamp_seconds", "Unix time of the last settled task.");
+        CeleryEvents = registry.Counter("antenna_ingest_celery_events_total", "Celery events (task-*, worker-*) by result: sent, or dropped because the broker channel was unavailable or the buffer full.", "result");
         DependencyUp = registry.Gauge("antenna_ingest_dependency_up", "1 when the dependency is connected.", "dependency");
     }
 
@@ -63,4 +64,6 @@ public sealed class IngestMetrics
     public Gauge LastCompletion { get; }
 
     public Gauge DependencyUp { get; }
+
+    public Counter CeleryEvents { get; }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AntennaIngest.Core.Celery;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Decoding;
 using AntennaIngest.Core.Faults;
@@ -30,11 +31,13 @@ public sealed partial class MessagePump : IHostedService, IDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly PumpStatistics _statistics = new();
     private readonly OutageGate? _outages;
+    private readonly CeleryTaskReporter? _reporter;
     private Task _workers = Task.CompletedTask;
     private Task _monitor = Task.CompletedTask;
 
-    public MessagePump(IngestQueue queue, ITaskHandler handler, ProcessingSettings settings, NatsSettings nats, IngestMetrics metrics, ILogger<MessagePump> logger, IDependencyProbe? probe = null)
+    public MessagePump(IngestQueue queue, ITaskHandler handler, ProcessingSettings settings, NatsSettings nats, IngestMetrics metrics, ILogger<MessagePump> logger, IDependencyProbe? probe = null, CeleryTaskReporter? reporter = null)
     {
+        _reporter = reporter;
         ArgumentNullException.ThrowIfNull(nats);
         _outages = probe is null ? null : new OutageGate(probe, logger);
         _queue = queue;
@@ -126,11 +129,12 @@ public sealed partial class MessagePump : IHostedService, IDisposable
             var started = Stopwatch.GetTimestamp();
             var decoded = Decode(message);
             _metrics.StageSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds, "decode");
+            var call = _reporter is null ? null : CeleryCall.From(message.Metadata, decoded.Arguments, message.PriorAttempts);
             switch (decoded)
             {
                 case DecodedTask task:
                     FaultPoints.Hit(FaultPoints.AfterDecode);
-                    await RunAsync(message, task.Task);
+                    await RunAsync(message, task.Task, call);
                     break;
                 case UnhandledTask unhandled:
                     Log.Forwarding(_logger, unhandled.TaskName);
@@ -138,12 +142,14 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                     break;
                 case ExpiredTask expired:
                     Log.Expired(_logger, expired.TaskName, expired.Expires);
+                    await ReportAsync(call, (reporter, c) => reporter.ExpiredAsync(c, _abort.Token));
                     await SettleAsync(message, "expired", m => m.AckAsync(_abort.Token));
                     break;
                 case RejectedMessage rejected:
                     Log.Rejected(_logger, message.Intake, rejected.JobId ?? 0, rejected.Describe());
                     _metrics.Rejected.Increment(ReasonLabel(rejected));
                     await _handler.OnRejectedAsync(rejected, _abort.Token);
+                    await ReportAsync(call, (reporter, c) => reporter.FailedAsync(c, CeleryError.Deterministic(rejected.Describe()), _abort.Token));
                     await SettleAsync(message, "rejected", m => m.RejectAsync(rejected.Describe(), _abort.Token));
                     break;
             }
@@ -164,7 +170,7 @@ public sealed partial class MessagePump : IHostedService, IDisposable
             ? TaskDecoder.DecodeJetStreamResult(message.Body, _settings.MaxMessageBytes)
             : TaskDecoder.DecodeCelery(message.Metadata, message.Body, _settings.MaxMessageBytes, DateTimeOffset.UtcNow);
 
-    private async Task RunAsync(InboundMessage message, Contracts.IngestTask task)
+    private async Task RunAsync(InboundMessage message, Contracts.IngestTask task, CeleryCall? call)
     {
         if (message.Metadata.Eta is { } eta && eta > DateTimeOffset.UtcNow && !await DelayAsync(eta - DateTimeOffset.UtcNow))
         {
@@ -172,14 +178,25 @@ public sealed partial class MessagePump : IHostedService, IDisposable
             return;
         }
 
+        var runStarted = Stopwatch.GetTimestamp();
+        if (call is not null)
+        {
+            _reporter!.Started(call);
+        }
+
         var attempt = message.PriorAttempts;
         while (true)
         {
-            string outcome;
+            TaskOutcome outcome;
             try
             {
                 using var keepAlive = KeepAlive(message);
                 outcome = await _handler.HandleAsync(task, message, _abort.Token);
+                if (call is not null)
+                {
+                    // Inside the retry scope: a result that cannot be stored is retried like any effect.
+                    await _reporter!.CompletedAsync(call, outcome, Stopwatch.GetElapsedTime(runStarted), _abort.Token);
+                }
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
@@ -209,6 +226,7 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                 {
                     Log.RetriesExhausted(_logger, message.Intake, attempt, e.Message);
                     await _handler.OnRetriesExhaustedAsync(task, e, _abort.Token);
+                    await ReportAsync(call, (reporter, c) => reporter.FailedAsync(c, ExhaustedError(e), _abort.Token));
                     // As Celery's FAILURE: the task ends; the image's NATS task was not acked and comes back.
                     await SettleAsync(message, "failed", m => m.Intake == "jetstream" ? m.RejectAsync($"retries exhausted: {e.Message}", _abort.Token) : m.AckAsync(_abort.Token));
                     return;
@@ -233,7 +251,7 @@ public sealed partial class MessagePump : IHostedService, IDisposable
                 continue;
             }
 
-            await SettleAsync(message, outcome, m => m.AckAsync(_abort.Token));
+            await SettleAsync(message, outcome.Label, m => m.AckAsync(_abort.Token));
             return;
         }
     }

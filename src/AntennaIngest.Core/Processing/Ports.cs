@@ -221,3 +221,23 @@ public interface ICalculatedCounts
 
     ValueTask RefreshDeploymentsAsync(IReadOnlyList<long> deploymentIds, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Celery's result backend (CELERY_RESULT_BACKEND): where AsyncResult(id).ready()/get() finds a
+/// task's final state. Stored after the task's effects are durable and before its message is
+/// acked; a replay stores the same again. Transient failures throw <see cref="DependencyUnavailableException"/>.
+/// </summary>
+public interface ICeleryResultBackend
+{
+    ValueTask StoreAsync(Celery.CeleryCall task, Celery.CeleryState state, Celery.CeleryError? failure, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Celery events (the celeryev exchange) for monitors such as Flower. Never blocks and never
+/// throws: an event that cannot be sent now is dropped (and counted).
+/// </summary>
+public interface ICeleryEventSink
+{
+    /// <summary>Queues the event; false when it was dropped.</summary>
+    bool TryPublish(string type, byte[] body);
+}

@@ -36,7 +36,7 @@ public sealed partial class ResultProcessor(
     private readonly bool _antennaLines = (settings?.JobLogStyle ?? JobLogStyle.Antenna) == JobLogStyle.Antenna;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken) => task switch
+    public async ValueTask<TaskOutcome> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken) => task switch
     {
         ProcessPipelineResultTask result => await ProcessResultAsync(result, cancellationToken),
         SaveResultsTask save => await SaveOnlyAsync(save, cancellationToken),
@@ -71,7 +71,7 @@ public sealed partial class ResultProcessor(
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask<string> ProcessResultAsync(ProcessPipelineResultTask task, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> ProcessResultAsync(ProcessPipelineResultTask task, CancellationToken cancellationToken)
     {
         var jobId = task.JobId;
         var imageIds = task.Result.ImageIds();
@@ -152,7 +152,7 @@ public sealed partial class ResultProcessor(
     // images as processed and failed, say why in the job log and terminate the task so JetStream
     // does not send the image to a GPU again. Antenna swallows these and lets every redelivery
     // fail until the reconciler marks the images failed.
-    private async ValueTask<string> RecordUnsavableAsync(ProcessPipelineResultTask task, IReadOnlyList<string> imageIds, string reason, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RecordUnsavableAsync(ProcessPipelineResultTask task, IReadOnlyList<string> imageIds, string reason, CancellationToken cancellationToken)
     {
         var jobId = task.JobId;
         jobLog.Append(jobId, JobLogLevel.Error, $"Result for image(s) {string.Join(", ", imageIds)} of job {jobId} can never be saved and was marked failed: {reason}");
@@ -169,7 +169,8 @@ public sealed partial class ResultProcessor(
             await CleanupIfAsyncAsync(job, cancellationToken);
         }
 
-        return "unsavable";
+        // Antenna's task raises here: its Celery result is a FAILURE.
+        return TaskOutcome.Failure("unsavable", reason);
     }
 
     // Antenna: the job's Redis state is gone (finished, cancelled, or evicted). Ack so the image is
@@ -203,7 +204,7 @@ public sealed partial class ResultProcessor(
         return "state_missing";
     }
 
-    private async ValueTask<string> SaveOnlyAsync(SaveResultsTask task, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> SaveOnlyAsync(SaveResultsTask task, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var saved = await saver.SaveAsync(new SaveRequest(task.JobId, task.Results), cancellationToken);
@@ -216,7 +217,7 @@ public sealed partial class ResultProcessor(
             }
 
             Log.Unsavable(logger, task.JobId ?? 0, saved.FailureReason!);
-            return "unsavable";
+            return TaskOutcome.Failure("unsavable", saved.FailureReason!);
         }
 
         await AfterCommitAsync(task.JobId, saved.Summary!, cancellationToken);

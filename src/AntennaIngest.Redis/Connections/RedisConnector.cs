@@ -22,6 +22,17 @@ public static class RedisConnector
     public static Task<ConnectionMultiplexer> ConnectAsync(RedisSettings settings, TextWriter? log = null) =>
         ConnectionMultiplexer.ConnectAsync(Options(settings), log);
 
+    /// <summary>True when both settings reach the same server as the same user (they may differ in database).</summary>
+    public static bool SameServer(RedisSettings a, RedisSettings b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var left = Options(a);
+        var right = Options(b);
+        left.DefaultDatabase = right.DefaultDatabase = null;
+        return left.ToString(includePassword: true) == right.ToString(includePassword: true);
+    }
+
     public static async Task<DependencyStatus> CheckAsync(RedisSettings settings)
     {
         try

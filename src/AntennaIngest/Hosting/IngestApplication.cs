@@ -57,13 +57,17 @@ internal static class IngestApplication
         // abortConnect=false: the multiplexer returns at once and keeps reconnecting in the background.
         var multiplexer = await RedisConnector.ConnectAsync(settings.Redis);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
+        // Celery results usually live in another database of the same Redis: one multiplexer serves both.
+        var resultsRedis = settings.Celery.Results?.Redis is { } results && !RedisConnector.SameServer(results, settings.Redis)
+            ? await RedisConnector.ConnectAsync(results)
+            : multiplexer;
         builder.Services.AddSingleton(sp => NatsConnector.Create(settings.Nats, sp.GetRequiredService<ILoggerFactory>()));
 
         builder.Services.AddHostedService<HttpEndpointService>();
         builder.Services.AddSingleton<IDependencyProbe, DependencyProbe>();
         builder.Services.AddHostedService<DependencyMonitor>();
         builder.Services.AddHostedService<SystemdNotifier>();
-        PipelineComposition.Add(builder.Services, settings);
+        PipelineComposition.Add(builder.Services, settings, resultsRedis);
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AntennaIngest");

@@ -1,5 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using AntennaIngest.Amqp.Events;
 using AntennaIngest.Amqp.Intake;
+using AntennaIngest.Amqp.Results;
+using AntennaIngest.Core.Celery;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Intake;
@@ -13,6 +16,7 @@ using AntennaIngest.Postgres.Jobs;
 using AntennaIngest.Postgres.Writing;
 using AntennaIngest.Redis.Bookkeeping;
 using AntennaIngest.Redis.JobState;
+using AntennaIngest.Redis.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
@@ -26,7 +30,7 @@ namespace AntennaIngest.Hosting;
 /// </summary>
 internal static class PipelineComposition
 {
-    public static void Add(IServiceCollection services, IngestSettings settings)
+    public static void Add(IServiceCollection services, IngestSettings settings, IConnectionMultiplexer resultsRedis)
     {
         services.AddSingleton(settings.Database);
         services.AddSingleton(settings.Processing);
@@ -54,6 +58,12 @@ internal static class PipelineComposition
         services.AddSingleton<IJobResourceCleaner, JobResourceCleanup>();
         services.AddSingleton<ITaskHandler, ResultProcessor>();
 
+        if (settings.Processing.Intake is IntakeMode.Celery or IntakeMode.Both)
+        {
+            // Before the pump: events keep flowing while it drains, worker-offline goes last.
+            AddCeleryReporting(services, settings.Celery, resultsRedis);
+        }
+
         // Last: the pump, then the intakes, so that on shutdown the intakes stop first.
         services.AddSingleton(new IngestQueue(settings.Processing.MaxInFlight));
         AddHosted<MessagePump>(services);
@@ -66,6 +76,34 @@ internal static class PipelineComposition
         {
             AddHosted<JetStreamIntake>(services);
         }
+    }
+
+    // Celery's result backend and events, for tasks that came through the Celery queue.
+    private static void AddCeleryReporting(IServiceCollection services, CelerySettings celery, IConnectionMultiplexer resultsRedis)
+    {
+        var stats = new CeleryWorkerStats();
+        services.AddSingleton(stats);
+        CeleryEventJson? eventJson = null;
+        if (celery.Events)
+        {
+            var utcOffset = CeleryEventJson.UtcOffsetHours(TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow));
+            eventJson = new CeleryEventJson(celery.WorkerName, Environment.ProcessId, utcOffset);
+            services.AddSingleton(eventJson);
+            AddHosted<CeleryEventPublisher, ICeleryEventSink>(services);
+        }
+
+        switch (celery.Results)
+        {
+            case { Kind: ResultBackendKind.Redis, Redis: { } redis } results:
+                services.AddSingleton<ICeleryResultBackend>(new RedisResultBackend(resultsRedis, redis.Database, results.Expires, celery.WorkerName));
+                break;
+            case { Kind: ResultBackendKind.Rpc }:
+                services.AddSingleton<ICeleryResultBackend>(sp => new RpcResultBackend(sp.GetRequiredService<CeleryIntake>()));
+                break;
+        }
+
+        services.AddSingleton(sp => new CeleryTaskReporter(
+            sp.GetService<ICeleryResultBackend>(), sp.GetService<ICeleryEventSink>(), eventJson, stats));
     }
 
     private static void AddHosted<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(IServiceCollection services)

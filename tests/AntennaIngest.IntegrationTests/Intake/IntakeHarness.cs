@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using AntennaIngest.Amqp.Events;
 using AntennaIngest.Amqp.Intake;
+using AntennaIngest.Core.Celery;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Decoding;
@@ -21,7 +23,7 @@ public sealed class IntakeHarness : IAsyncDisposable
     private readonly MessagePump _pump;
     private bool _stopped;
 
-    private IntakeHarness(RecordingHandler handler, string queue, Dictionary<string, string?>? extra)
+    private IntakeHarness(RecordingHandler handler, string queue, Dictionary<string, string?>? extra, bool celeryReporting)
     {
         Queue = queue;
         Handler = handler;
@@ -44,8 +46,20 @@ public sealed class IntakeHarness : IAsyncDisposable
         Metrics = new IngestMetrics(new MetricsRegistry());
         var ingestQueue = new IngestQueue(Settings.Processing.MaxInFlight);
         Intake = new CeleryIntake(Settings.Celery, Settings.Processing, ingestQueue, Readiness, NullLogger<CeleryIntake>.Instance);
-        _pump = new MessagePump(ingestQueue, handler, Settings.Processing, Settings.Nats, Metrics, NullLogger<MessagePump>.Instance);
+        CeleryTaskReporter? reporter = null;
+        if (celeryReporting)
+        {
+            (reporter, Events, ResultsRedis) = CeleryReporting.Create(Settings, Intake, Metrics);
+        }
+
+        _pump = new MessagePump(ingestQueue, handler, Settings.Processing, Settings.Nats, Metrics, NullLogger<MessagePump>.Instance, reporter: reporter);
     }
+
+    /// <summary>The Celery event publisher, when the harness reports results and events.</summary>
+    public CeleryEventPublisher? Events { get; }
+
+    /// <summary>The multiplexer of a Redis result backend.</summary>
+    public StackExchange.Redis.ConnectionMultiplexer? ResultsRedis { get; }
 
     public string Queue { get; }
 
@@ -59,9 +73,14 @@ public sealed class IntakeHarness : IAsyncDisposable
 
     public RecordingHandler Handler { get; }
 
-    public static async Task<IntakeHarness> StartAsync(RecordingHandler handler, string? queue = null, Dictionary<string, string?>? extra = null)
+    public static async Task<IntakeHarness> StartAsync(RecordingHandler handler, string? queue = null, Dictionary<string, string?>? extra = null, bool celeryReporting = false)
     {
-        var harness = new IntakeHarness(handler, queue ?? $"test_ml_results_{Guid.NewGuid():N}", extra);
+        var harness = new IntakeHarness(handler, queue ?? $"test_ml_results_{Guid.NewGuid():N}", extra, celeryReporting);
+        if (harness.Events is { } events)
+        {
+            await events.StartAsync(CancellationToken.None);
+        }
+
         await harness._pump.StartAsync(CancellationToken.None);
         await harness.Intake.StartAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -89,8 +108,15 @@ public sealed class IntakeHarness : IAsyncDisposable
         _stopped = true;
         await Intake.StopAsync(CancellationToken.None);
         await _pump.StopAsync(CancellationToken.None);
+        if (Events is { } events)
+        {
+            await events.StopAsync(CancellationToken.None);
+            await events.DisposeAsync();
+        }
+
         await Intake.DisposeAsync();
         _pump.Dispose();
+        ResultsRedis?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -103,10 +129,13 @@ public sealed class IntakeHarness : IAsyncDisposable
 
         public ConcurrentQueue<IngestTask> Exhausted { get; } = new();
 
+        /// <summary>The outcome of each task (default "saved").</summary>
+        public Func<IngestTask, TaskOutcome>? Outcome { get; set; }
+
         /// <summary>Runs before each task completes (to block or fail it).</summary>
         public Func<IngestTask, CancellationToken, Task>? Before { get; set; }
 
-        public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
+        public async ValueTask<TaskOutcome> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
         {
             if (Before is { } before)
             {
@@ -114,7 +143,7 @@ public sealed class IntakeHarness : IAsyncDisposable
             }
 
             Handled.Enqueue(task);
-            return "saved";
+            return Outcome?.Invoke(task) ?? "saved";
         }
 
         public ValueTask OnRetriesExhaustedAsync(IngestTask task, Exception lastError, CancellationToken cancellationToken)

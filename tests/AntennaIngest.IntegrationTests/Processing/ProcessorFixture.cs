@@ -136,7 +136,7 @@ public sealed class ProcessorFixture : IAsyncDisposable
         return new(JobId, PipelineResult.FromError(new PipelineResultsError(error, id)), Replies[id]);
     }
 
-    public ValueTask<string> HandleAsync(IngestTask task) => Processor.HandleAsync(task, null!, CancellationToken.None);
+    public async ValueTask<string> HandleAsync(IngestTask task) => (await Processor.HandleAsync(task, null!, CancellationToken.None)).Label;
 
     public async ValueTask DisposeAsync()
     {

@@ -62,6 +62,27 @@ public sealed class SettingsReaderTests
         Assert.StartsWith("DATABASE_URL: ", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, "redis://:pw@redis:6380/3", ResultBackendKind.Redis, 1)]
+    [InlineData(null, "redis://redis", ResultBackendKind.Redis, 1)]
+    [InlineData("redis://other:6379/5", "redis://redis/0", ResultBackendKind.Redis, 5)]
+    [InlineData("rpc://", "redis://redis/0", ResultBackendKind.Rpc, -1)]
+    public void Celery_result_backend_is_derived_as_antenna_derives_it(string? backend, string redisUrl, ResultBackendKind kind, int database)
+    {
+        var settings = Read(("CELERY_RESULT_BACKEND", backend ?? ""), ("REDIS_URL", redisUrl)).Celery;
+
+        Assert.Equal(kind, settings.Results!.Kind);
+        Assert.Equal(database, settings.Results.Redis?.Database ?? -1);
+        Assert.Equal(TimeSpan.FromHours(72), settings.Results.Expires);
+        Assert.True(settings.Events);
+    }
+
+    [Fact]
+    public void Unsupported_celery_result_backend_names_the_variable()
+    {
+        Assert.Equal("CELERY_RESULT_BACKEND", Fails(("CELERY_RESULT_BACKEND", "django-db")).Variable);
+    }
+
     [Fact]
     public void Redis_url_selects_the_database_number()
     {

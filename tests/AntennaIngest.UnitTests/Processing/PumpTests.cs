@@ -259,7 +259,7 @@ public sealed class PumpTests
 
         public ConcurrentBag<IngestTask> Exhausted { get; } = [];
 
-        public async ValueTask<string> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
+        public async ValueTask<TaskOutcome> HandleAsync(IngestTask task, InboundMessage message, CancellationToken cancellationToken)
         {
             Started.TrySetResult();
             if (Block || Interlocked.Increment(ref _calls) > BlockAfter)
