@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 from diffsuite import compare
 from diffsuite.binary import NativeBinary
@@ -105,8 +106,10 @@ class Suite:
             self.carried: set = set()
             self._compare(seed_report, 0, "jobs started (Antenna's job.run() on both copies)", (), antenna, binary)
             for index, step in enumerate(StepGenerator(seed, self.fixture, self.args.steps).steps(), start=1):
+                # Both copies get the same Celery task id, so their result-backend entries compare.
+                step.task_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"diffsuite/{seed}/{index}"))
                 self._apply(step, antenna, binary)
-                self._compare(seed_report, index, step.describe(), step.tags, antenna, binary)
+                self._compare(seed_report, index, step.describe(), step.tags, antenna, binary, step)
         finally:
             for copy in copies.values():
                 copy.stop()
@@ -143,12 +146,22 @@ class Suite:
             for copy in (antenna, binary):
                 reply = copy.reply_subjects[(step.job, step.reply_image)]
                 if copy is antenna:
-                    outcome = copy.worker.call("process", job_id=job_id, result=step.result, reply_subject=reply)
+                    outcome = copy.worker.call("process", job_id=job_id, result=step.result, reply_subject=reply,
+                                               task_id=step.task_id)
                     step.antenna_raised = outcome["raised"]
                 else:
-                    copy.worker.call("publish", job_id=job_id, result=step.result, reply_subject=reply)
+                    copy.worker.call("publish", job_id=job_id, result=step.result, reply_subject=reply, task_id=step.task_id)
                     self.settled += 1
                     copy.binary.wait_settled(self.settled)
+        elif step.kind == "save":
+            expected = antenna.worker.call("save", job_id=job_id, result=step.result, task_id=step.task_id)
+            # The real Celery client waits for the binary's result as MLJob.process_images does.
+            seen = binary.worker.call("publish_save", job_id=job_id, result=step.result, task_id=step.task_id)
+            self.settled += 1
+            binary.binary.wait_settled(self.settled)
+            if (seen["state"], seen.get("value")) != (expected["state"], expected["value"]):
+                step.client_difference = compare.Difference(
+                    "celery-client", f"AsyncResult({step.task_id}).get()", str(expected), str(seen))
         elif step.kind in ("cancel", "retry", "forget_state"):
             for copy in (antenna, binary):
                 copy.worker.call(step.kind, job_id=job_id)
@@ -167,7 +180,7 @@ class Suite:
                 + compare.redis_differences(a["backend"], b["backend"], area="backend")
                 + compare.nats_differences(a["nats"], b["nats"]))
 
-    def _compare(self, seed_report: dict, index: int, description: str, tags, antenna: Copy, binary: Copy) -> None:
+    def _compare(self, seed_report: dict, index: int, description: str, tags, antenna: Copy, binary: Copy, step=None) -> None:
         a = antenna.snapshot()
         self.tables.update(a["db"])
         acks_a, acks_b = antenna.take_acks(), []
@@ -176,6 +189,8 @@ class Suite:
             acks_b += binary.take_acks()
             diffs = self._differences(a, binary.snapshot())
             step_diffs = compare.ack_differences(acks_a, acks_b)
+            if getattr(step, "client_difference", None):
+                step_diffs.append(step.client_difference)
             unexplained = [d for d in diffs if d.identity() not in self.carried and not compare.accepted_by(d, self.accepted, tags)]
             unexplained += [d for d in step_diffs if not compare.accepted_by(d, self.accepted, tags)]
             if not unexplained or time.monotonic() > deadline:

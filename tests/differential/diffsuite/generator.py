@@ -21,7 +21,7 @@ NOMAP_LABELS = ["morpho-a", "morpho-b", "morpho-c"]
 
 @dataclass
 class Step:
-    kind: str  # result | replay | cancel | retry | forget_state
+    kind: str  # result | replay | save | cancel | retry | forget_state
     job: str
     result: dict | None = None
     reply_image: str | None = None  # whose task's reply subject the result is posted with
@@ -76,7 +76,7 @@ class StepGenerator:
         # Whatever budget remains, every job is driven to its end, then one late redelivery.
         for plan in self.jobs.values():
             while plan.pending and not plan.done:
-                yield self._result_step(plan)
+                yield self._result_step(plan, most_images=6)
         for plan in self.jobs.values():
             if plan.sent:
                 result, reply = self.rng.choice(plan.sent)
@@ -113,6 +113,8 @@ class StepGenerator:
         plan = self.rng.choice(live)
         if roll < 0.38:
             return self._error_step(plan)
+        if roll < 0.43:
+            return self._save_step(plan)
         return self._result_step(plan)
 
     # ------------------------------------------------------------------ results
@@ -158,8 +160,21 @@ class StepGenerator:
         plan.sent.append((result, image))
         return Step("result", plan.name, result, image, note=f"error result, image_id={image_id!r}")
 
-    def _result_step(self, plan: JobPlan) -> Step:
-        images = self._take(plan, 3)
+    def _result_step(self, plan: JobPlan, most_images: int = 3) -> Step:
+        images = self._take(plan, most_images)
+        result, note = self._result(plan, images)
+        reply = images[0]
+        plan.sent.append((result, reply))
+        return Step("result", plan.name, result, reply, note=note)
+
+    def _save_step(self, plan: JobPlan) -> Step:
+        """A sync_api job's batch: MLJob.process_images sends save_results(results_json, job_id) to
+        ml_results and waits for its result; no Redis state or NATS task is involved."""
+        images = self.rng.sample(plan.images, self.rng.randint(1, 2))
+        result, note = self._result(plan, images)
+        return Step("save", plan.name, result, note=f"sync_api save_results sub-task, {note}")
+
+    def _result(self, plan: JobPlan, images: list) -> tuple[dict, str]:
         reuse = self.rng.random() < 0.3 and all(self.boxes.get(i) for i in images)
         detections = []
         for image in images:
@@ -184,10 +199,7 @@ class StepGenerator:
             "detections": detections,
             "errors": None,
         }
-        reply = images[0]
-        plan.sent.append((result, reply))
-        return Step("result", plan.name, result, reply, note=f"{len(images)} image(s), {len(detections)} detection(s)"
-                    + (", boxes reused" if reuse else ""))
+        return result, f"{len(images)} image(s), {len(detections)} detection(s)" + (", boxes reused" if reuse else "")
 
     def _new_box(self) -> dict:
         x, y = self.rng.randint(0, 1700), self.rng.randint(0, 900)

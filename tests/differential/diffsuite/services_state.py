@@ -26,8 +26,30 @@ def redis_state(url: str, db: int) -> dict:
             value = [m.decode(errors="replace") for m in client.lrange(raw_key, 0, -1)]
         else:
             value = _decode_string(client.get(raw_key))
+            if db == 1 and key.startswith("celery-task-meta-"):
+                value = mask_backend_entry(value)
         state[key] = {"type": kind, "value": value, "ttl": client.ttl(raw_key)}
     return state
+
+
+# Fields of a Celery result-backend entry that cannot agree between the two sides: Antenna's task
+# runs in-process (an eager request has no name, queue or worker), Debian's Celery 5.2 writes a naive
+# date_done where Antenna's pinned 5.4 and the binary write UTC with an offset, and each copy's NATS
+# server names its own reply subjects. Compared: status, result, traceback set or not, children,
+# args, the other kwargs, retries, task id. The extended fields are checked against a real Celery
+# client in tests/AntennaIngest.IntegrationTests/Intake/CeleryResultTests.cs.
+_BACKEND_MASKED = ("date_done", "name", "queue", "worker")
+
+
+def mask_backend_entry(value):
+    if not isinstance(value, dict) or "status" not in value:
+        return value
+    masked = {k: v for k, v in value.items() if k not in _BACKEND_MASKED}
+    masked["traceback"] = "<set>" if value.get("traceback") else None
+    kwargs = masked.get("kwargs")
+    if isinstance(kwargs, dict) and "reply_subject" in kwargs:
+        masked["kwargs"] = {**kwargs, "reply_subject": "<reply-subject>"}
+    return masked
 
 
 def _decode_string(raw: bytes | None):

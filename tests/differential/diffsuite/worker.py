@@ -72,26 +72,64 @@ def reserve(job_id: int, count: int) -> list[dict]:
     return [{"image_id": t.image_id, "reply_subject": t.reply_subject} for t in async_to_sync(pull)()]
 
 
-def process(job_id: int, result: dict, reply_subject: str) -> dict:
+def _eager_results_stored() -> None:
+    """A Celery worker stores every task's result in Antenna's backend (result_extended); run
+    in-process, the task stores it the same way only when eager results are stored."""
+    from config.celery_app import app
+
+    app.conf.task_store_eager_result = True
+
+
+def process(job_id: int, result: dict, reply_subject: str, task_id: str) -> dict:
     """Antenna's own task, in-process, with the message exactly as Celery would deliver it."""
     from ami.jobs.tasks import process_nats_pipeline_result
 
+    _eager_results_stored()
     result_data = kombu_json.loads(kombu_json.dumps(_validated(result, reply_subject)))
-    try:
-        process_nats_pipeline_result(job_id=job_id, result_data=result_data, reply_subject=reply_subject)
-    except Exception as e:  # Celery would record the failure (and retry Redis errors); the step goes on
-        return {"raised": f"{type(e).__name__}: {e}"}
-    return {"raised": None}
+    outcome = process_nats_pipeline_result.apply(
+        kwargs={"job_id": job_id, "result_data": result_data, "reply_subject": reply_subject}, task_id=task_id)
+    # Celery records a failure (and retries Redis errors); the step goes on either way.
+    return {"raised": f"{type(outcome.result).__name__}: {outcome.result}" if outcome.failed() else None}
 
 
-def publish(job_id: int, result: dict, reply_subject: str) -> dict:
-    """Exactly what Antenna's result view does: process_nats_pipeline_result.delay(...) to ml_results."""
+def publish(job_id: int, result: dict, reply_subject: str, task_id: str) -> dict:
+    """Exactly what Antenna's result view does: process_nats_pipeline_result.delay(...) to ml_results
+    (apply_async to give both copies the same task id)."""
     from ami.jobs.tasks import process_nats_pipeline_result
 
-    task = process_nats_pipeline_result.delay(
-        job_id=job_id, result_data=_validated(result, reply_subject), reply_subject=reply_subject
-    )
+    task = process_nats_pipeline_result.apply_async(
+        kwargs={"job_id": job_id, "result_data": _validated(result, reply_subject), "reply_subject": reply_subject},
+        task_id=task_id)
     return {"task_id": task.id}
+
+
+def _results_json(result: dict) -> str:
+    """What Pipeline.save_results_async sends: the validated response's .json()."""
+    from ami.ml.schemas import PipelineResultsResponse
+
+    return PipelineResultsResponse(**result).json()
+
+
+def save(job_id: int, result: dict, task_id: str) -> dict:
+    """A sync_api job's save_results sub-task, run as a Celery worker runs it (result stored)."""
+    from ami.ml.models.pipeline import save_results
+
+    _eager_results_stored()
+    outcome = save_results.apply(kwargs={"results_json": _results_json(result), "job_id": job_id}, task_id=task_id)
+    return {"state": outcome.state, "value": repr(outcome.result) if outcome.successful() else None}
+
+
+def publish_save(job_id: int, result: dict, task_id: str) -> dict:
+    """MLJob.process_images' save_results_async(results, job_id), then AsyncResult.get() as the job
+    polls it: the real Celery client reads what the binary stored in the result backend."""
+    from ami.ml.models.pipeline import save_results
+
+    task = save_results.apply_async(kwargs={"results_json": _results_json(result), "job_id": job_id}, task_id=task_id)
+    try:
+        value = task.get(timeout=30, propagate=False)
+    except Exception as e:  # a timeout: the job would end FAILURE although the rows were saved
+        return {"state": "TIMEOUT", "error": f"{type(e).__name__}: {e}"}
+    return {"state": task.state, "value": repr(value)}
 
 
 def cancel(job_id: int) -> dict:
@@ -117,7 +155,8 @@ def ping() -> dict:
     return {"pid": os.getpid()}
 
 
-COMMANDS = {f.__name__: f for f in (build_fixtures, start_job, reserve, process, publish, cancel, retry, forget_state, ping)}
+COMMANDS = {f.__name__: f for f in (build_fixtures, start_job, reserve, process, publish, save, publish_save, cancel, retry,
+                                     forget_state, ping)}
 
 
 def main() -> None:
