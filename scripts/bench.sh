@@ -6,8 +6,8 @@
 #
 #   scripts/bench.sh            default size (~10 minutes on 2 cores)
 #   scripts/bench.sh --quick    smoke size (under 2 minutes; CI prints it, asserts nothing)
-#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-half-rate, antenna-ingest-crops, celery-prefork-16,
-#                                  celery-gevent-200, copy)
+#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-half-rate, antenna-ingest-crops,
+#                                  antenna-ingest-summary-log, celery-prefork-16, celery-gevent-200, copy)
 #            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
 #
 # Output: results/<UTC timestamp>/{summary.md,summary.json,chart.svg,<contender>.json,<contender>.log,…}
@@ -95,12 +95,12 @@ measure() { # name command [rate] [extra measure options]
   teardown "$name" "$queue"
 }
 
-ingest_command() { # crops true|false
+ingest_command() { # crops true|false, job log style antenna|summary
   if [ ! -x "$binary" ]; then
     echo "echo 'antenna-ingest: no native binary at $binary (run scripts/publish.sh)'; exit 3"
     return
   fi
-  echo "INGEST_CROPS=$1 INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
+  echo "INGEST_CROPS=$1 INGEST_JOB_LOG=${2:-antenna} INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
 }
 
 IFS=, read -r -a selected <<< "$contenders"
@@ -108,6 +108,8 @@ for contender in "${selected[@]}"; do
   case "$contender" in
     antenna-ingest) measure antenna-ingest "$(ingest_command false)" ;;
     antenna-ingest-crops) measure antenna-ingest-crops "$(ingest_command true)" 0 --wait-crops ;;
+    # The cost of Antenna's job-log lines: the same run writing only the compact summary lines.
+    antenna-ingest-summary-log) measure antenna-ingest-summary-log "$(ingest_command false summary)" ;;
     antenna-ingest-half-rate)
       # Latency at half of the maximum: the same results paced at half antenna-ingest's measured rate.
       # BENCH_MAX_PER_MIN: the maximum of an earlier run, when this one does not measure it.
