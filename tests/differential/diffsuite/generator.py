@@ -67,10 +67,14 @@ class StepGenerator:
 
     def steps(self):
         count = 0
+        seen = set()
         while count < self.budget:
-            step = self._next()
+            # Every seed covers every kind of step: what chance has not drawn by the second half of
+            # the budget is drawn then.
+            step = (self._missing(seen) if count >= self.budget // 2 else None) or self._next()
             if step is None:
                 break
+            seen.add(step.kind)
             count += 1
             yield step
         # Whatever budget remains, every job is driven to its end, then one late redelivery.
@@ -81,6 +85,29 @@ class StepGenerator:
             if plan.sent:
                 result, reply = self.rng.choice(plan.sent)
                 yield Step("replay", plan.name, result, reply, note="late redelivery after the job ended")
+
+    def _missing(self, seen: set) -> Step | None:
+        live = [p for p in self.jobs.values() if p.pending and not p.done]
+        if not live:
+            return None
+        if "cancel" not in seen and not self.cancelled and self.jobs["cancelled"].sent and not self.jobs["cancelled"].done:
+            self.cancelled = True
+            self.jobs["cancelled"].done = True
+            return Step("cancel", "cancelled", note="Job.cancel() mid-job")
+        if "retry" not in seen and not self.retried and self.jobs["retried"].sent:
+            self.retried = True
+            plan = self.jobs["retried"]
+            plan.pending = list(plan.images)
+            return Step("retry", "retried", note="Job.retry() mid-job: Antenna queues every image again")
+        if "save" not in seen:
+            return self._save_step(self.rng.choice(live))
+        if "replay" not in seen:
+            sent = [p for p in self.jobs.values() if p.sent]
+            if sent:
+                plan = self.rng.choice(sent)
+                result, reply = self.rng.choice(plan.sent)
+                return self._replay(plan, result, reply, "exact replay (NATS redelivery)")
+        return None
 
     def _next(self) -> Step | None:
         live = [p for p in self.jobs.values() if p.pending and not p.done]
