@@ -9,8 +9,8 @@ public sealed record PipelineRow(long Id, string Slug, IReadOnlyList<AlgorithmRo
 /// <summary>ml_algorithm.</summary>
 public sealed record AlgorithmRow(long Id, string Key, string Name, string? TaskType, long? CategoryMapId);
 
-/// <summary>main_sourceimage: what new occurrences copy from it.</summary>
-public sealed record ImageRow(long Id, long? DeploymentId, long? EventId, long? ProjectId);
+/// <summary>main_sourceimage: what new occurrences copy from it, and what its save fills a NULL timestamp from.</summary>
+public sealed record ImageRow(long Id, long? DeploymentId, long? EventId, long? ProjectId, string Path = "", bool HasTimestamp = true);
 
 /// <summary>main_detection.</summary>
 public sealed record DetectionRow(long Id, long ImageId, long? AlgorithmId, string? Path, long? OccurrenceId);

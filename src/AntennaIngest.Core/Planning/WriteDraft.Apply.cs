@@ -21,6 +21,7 @@ public sealed partial class WriteDraft
         var touched = new List<PlannedOccurrence>();
         var touchedSet = new HashSet<PlannedOccurrence>();
         var detectionImages = new HashSet<string>(StringComparer.Ordinal);
+        var images = new List<ImageRow>();
         foreach (var response in result.Detections)
         {
             detectionImages.Add(response.SourceImageId);
@@ -38,8 +39,10 @@ public sealed partial class WriteDraft
             else
             {
                 draft.DetectionsUpdated++;
-                SetCropPath(detection, response.CropImageUrl);
+                Resave(detection, response.CropImageUrl);
             }
+
+            images.Add(image);
 
             if (detection.Occurrence is null)
             {
@@ -69,6 +72,21 @@ public sealed partial class WriteDraft
             else
             {
                 draft.DeterminationsUnchanged++;
+            }
+        }
+
+        // Antenna saves each image with detections after its occurrences, then every found image
+        // of the result, all before the null markers are looked up or created.
+        foreach (var image in images)
+        {
+            SaveImage(image);
+        }
+
+        foreach (var source in result.SourceImages)
+        {
+            if (ReadRequest.TryParseImageId(source.Id, out var id) && _snapshot.Images.TryGetValue(id, out var image))
+            {
+                SaveImage(image);
             }
         }
 
@@ -141,6 +159,7 @@ public sealed partial class WriteDraft
             CreatedInPass = _pass,
             DetectionTime = response?.Timestamp,
             Path = response is null ? null : CropPath(response.CropImageUrl),
+            FillTimestamp = FilledTimestamp(imageId),
         };
         _newDetections.Add(detection);
         _changedImages.Add(imageId);
@@ -150,25 +169,29 @@ public sealed partial class WriteDraft
     /// <summary>Antenna keeps a crop URL only when something is left after stripping '/'; it stores it unstripped.</summary>
     private static string? CropPath(string? url) => url is not null && url.Trim('/').Length > 0 ? url : null;
 
-    // An existing detection without a crop takes the response's crop URL, only when there is one.
-    private void SetCropPath(PlannedDetection detection, string? url)
+    // get_or_create_detection re-saves a reused detection whose path is empty (NULL or ''): the
+    // path becomes the crop URL or NULL, and Detection.save() fills a NULL timestamp from the
+    // image as it is at that moment (a save earlier in the group may have filled the image's).
+    private void Resave(PlannedDetection detection, string? url)
     {
-        if (!string.IsNullOrEmpty(detection.Path) || CropPath(url) is not { } path)
+        if (!string.IsNullOrEmpty(detection.Path))
         {
             return;
         }
 
-        detection.Path = path;
+        detection.Path = CropPath(url);
+        detection.FillTimestamp ??= FilledTimestamp(detection.ImageId);
         if (!detection.IsNew)
         {
-            detection.SetPath = path;
+            detection.SetPath = detection.Path;
+            detection.Resaved = true;
             MarkUpdated(detection);
         }
     }
 
     private void MarkUpdated(PlannedDetection detection)
     {
-        if (detection.SetPath is null && !detection.OccurrenceAssigned)
+        if (!detection.Resaved && !detection.OccurrenceAssigned)
         {
             return;
         }
@@ -243,6 +266,7 @@ public sealed partial class WriteDraft
             if (_nullBbox.TryGetValue((image.Id, detector.Id), out var existing) && existing.CreatedInPass != _pass)
             {
                 draft.MarkersReused++;
+                Resave(existing, null);
                 continue;
             }
 

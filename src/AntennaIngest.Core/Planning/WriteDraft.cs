@@ -40,6 +40,9 @@ public sealed partial class WriteDraft
     private readonly List<PlannedClassification> _backfilled = [];
 
     private readonly SortedSet<long> _foundImages = [];
+
+    /// <summary>Images saved so far in the group whose NULL timestamp was filled from the file name.</summary>
+    private readonly Dictionary<long, DateTime> _filledTimestamps = [];
     private readonly SortedSet<long> _changedImages = [];
     private readonly List<string> _placeholderPipelines = [];
     private bool _completed;
@@ -156,6 +159,23 @@ public sealed partial class WriteDraft
         if (draft.Failure is null)
         {
             Apply(_results.Count - 1, result, draft, context!);
+        }
+    }
+
+    private DateTime? FilledTimestamp(long imageId) => _filledTimestamps.TryGetValue(imageId, out var value) ? value : null;
+
+    // SourceImage.save(): update_calculated_fields fills a NULL timestamp from a non-empty path.
+    private void SaveImage(ImageRow image)
+    {
+        if (image.HasTimestamp || image.Path.Length == 0 || _filledTimestamps.ContainsKey(image.Id))
+        {
+            return;
+        }
+
+        if (FilenameTimestamp.Parse(image.Path) is { } parsed)
+        {
+            _filledTimestamps[image.Id] = parsed;
+            _changedImages.Add(image.Id);
         }
     }
 

@@ -28,7 +28,7 @@ internal static class ReadSql
         """;
 
     public const string Images = """
-        SELECT si.id, si.deployment_id, si.event_id, si.project_id
+        SELECT si.id, si.deployment_id, si.event_id, si.project_id, COALESCE(si.path, ''), si."timestamp" IS NOT NULL
         FROM main_sourceimage si
         WHERE si.id = ANY($1::bigint[])
         """;

@@ -33,7 +33,7 @@ public sealed partial class ResultWriter
             Value(read.Slugs));
         batch.Add(
             ReadSql.Images,
-            r => snapshot.Images[r.GetInt64(0)] = new ImageRow(r.GetInt64(0), Int64OrNull(r, 1), Int64OrNull(r, 2), Int64OrNull(r, 3)),
+            r => snapshot.Images[r.GetInt64(0)] = new ImageRow(r.GetInt64(0), Int64OrNull(r, 1), Int64OrNull(r, 2), Int64OrNull(r, 3), r.GetString(4), r.GetBoolean(5)),
             Value(read.ImageIds));
         if (read.Bboxes.Length > 0)
         {
