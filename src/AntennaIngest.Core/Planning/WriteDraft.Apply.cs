@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Contracts;
+using AntennaIngest.Core.Processing;
 
 namespace AntennaIngest.Core.Planning;
 
@@ -8,6 +9,7 @@ public sealed partial class WriteDraft
 {
     private void Apply(int index, PipelineResultsResponse result, ResultDraft draft, ResultContext context)
     {
+        LogRegistered(draft, context.Pipeline);
         foreach (var taxon in context.NewTaxa)
         {
             taxon.NewIndex = _newTaxa.Count;
@@ -22,11 +24,13 @@ public sealed partial class WriteDraft
         var touchedSet = new HashSet<PlannedOccurrence>();
         var detectionImages = new HashSet<string>(StringComparer.Ordinal);
         var images = new List<ImageRow>();
+        var entries = new List<PassEntry>();
         foreach (var response in result.Detections)
         {
             detectionImages.Add(response.SourceImageId);
             if (!TryImage(response.SourceImageId, draft, out var image))
             {
+                LogMissing(draft, response.SourceImageId);
                 continue;
             }
 
@@ -44,11 +48,14 @@ public sealed partial class WriteDraft
 
             images.Add(image);
 
-            if (detection.Occurrence is null)
+            var occurrenceCreated = detection.Occurrence is null;
+            if (occurrenceCreated)
             {
                 AssignNewOccurrence(detection, image);
                 draft.OccurrencesCreated++;
             }
+
+            entries.Add(new PassEntry(detection, image.Id, !created, occurrenceCreated));
 
             detection.Occurrence!.ImageIds.Add(image.Id);
             foreach (var classification in response.Classifications)
@@ -63,9 +70,15 @@ public sealed partial class WriteDraft
         }
 
         draft.DetectionImages = detectionImages.Count;
+        LogDetectionPass(draft, draft.DetectionsCreated, draft.DetectionsUpdated, detectionImages.Count);
+        draft.FlushClassificationLines();
+        draft.Log(JobLogLevel.Info, $"Created {draft.ClassificationsCreated} new classifications, updated {draft.ClassificationsUpdated} existing classifications for {draft.DetectionsKept} detections.");
+        var determined = new Dictionary<PlannedOccurrence, bool>();
         foreach (var occurrence in touched)
         {
-            if (Determine(occurrence))
+            var changed = Determine(occurrence);
+            determined[occurrence] = changed;
+            if (changed)
             {
                 draft.DeterminationsUpdated++;
             }
@@ -74,6 +87,8 @@ public sealed partial class WriteDraft
                 draft.DeterminationsUnchanged++;
             }
         }
+
+        LogOccurrences(draft, entries, determined);
 
         // Antenna saves each image with detections after its occurrences, then every found image
         // of the result, all before the null markers are looked up or created.
@@ -90,6 +105,7 @@ public sealed partial class WriteDraft
             }
         }
 
+        draft.Log(JobLogLevel.Info, () => $"Creating detection images in sub-task {draft.CropRequestId}");
         AddNullMarkers(result, draft, detectionImages, context.Detector);
     }
 
@@ -260,6 +276,7 @@ public sealed partial class WriteDraft
             images.Add(source.Id);
             if (!TryImage(source.Id, draft, out var image))
             {
+                LogMissing(draft, source.Id);
                 continue;
             }
 
@@ -276,5 +293,6 @@ public sealed partial class WriteDraft
         }
 
         draft.MarkerImages = images.Count;
+        LogDetectionPass(draft, draft.MarkersCreated, draft.MarkersReused, images.Count);
     }
 }

@@ -1,3 +1,4 @@
+using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Processing;
 
@@ -139,11 +140,17 @@ public sealed partial class WriteDraft
     /// <summary>The reason result <paramref name="index"/> can never be saved, or null.</summary>
     public string? FailureOf(int index) => _results[index].Failure;
 
+    /// <summary>Outcomes in request order, once the plan has committed, with the summary job-log lines.</summary>
+    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops) =>
+        Outcomes(imagesNeedingCrops, TimeSpan.Zero, JobLogStyle.Summary);
+
     /// <summary>Outcomes in request order, once the plan has committed.</summary>
-    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops)
+    /// <param name="saveDuration">How long the group's save took (Antenna's "Saved results … in {s} seconds").</param>
+    /// <param name="style">Antenna's save_results lines, or the compact summary.</param>
+    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops, TimeSpan saveDuration, JobLogStyle style)
     {
         ArgumentNullException.ThrowIfNull(imagesNeedingCrops);
-        return [.. _results.Select(r => r.ToOutcome(_snapshot, imagesNeedingCrops))];
+        return [.. _results.Select(r => r.ToOutcome(_snapshot, imagesNeedingCrops, saveDuration, style))];
     }
 
     internal void Add(PipelineResultsResponse result)
@@ -154,6 +161,7 @@ public sealed partial class WriteDraft
         }
 
         var draft = new ResultDraft();
+        draft.Log(JobLogLevel.Info, "Saving results from pipeline " + result.Pipeline);
         _results.Add(draft);
         draft.Failure = Validate(result, out var context);
         if (draft.Failure is null)
