@@ -195,17 +195,20 @@ public sealed partial class WriteDraft
             return;
         }
 
-        detection.Path = CropPath(url);
+        var path = CropPath(url);
+        var moves = path != detection.Path || (FilledTimestamp(detection.ImageId) is not null && detection.FillTimestamp is null);
+        detection.Path = path;
         detection.FillTimestamp ??= FilledTimestamp(detection.ImageId);
         if (!detection.IsNew)
         {
             detection.SetPath = detection.Path;
             detection.Resaved = true;
-            MarkUpdated(detection);
+            MarkUpdated(detection, imageChanged: moves);
         }
     }
 
-    private void MarkUpdated(PlannedDetection detection)
+    // A re-save that moves no value leaves the image's updated_at (a replay changes nothing).
+    private void MarkUpdated(PlannedDetection detection, bool imageChanged = true)
     {
         if (!detection.Resaved && !detection.OccurrenceAssigned)
         {
@@ -217,7 +220,10 @@ public sealed partial class WriteDraft
             _updatedDetections.Add(detection);
         }
 
-        _changedImages.Add(detection.ImageId);
+        if (imageChanged)
+        {
+            _changedImages.Add(detection.ImageId);
+        }
     }
 
     // One occurrence per detection (Antenna has no tracking), copying the image's event,

@@ -63,18 +63,23 @@ internal static class WriteSql
         """;
 
     // Antenna's re-save of a detection with an empty path: the crop URL or NULL, a NULL timestamp
-    // from the image, updated_at now. Only over a path still empty (a crop worker may have stored
-    // one since the read). SET expressions all see the row as it was.
+    // from the image. Only over a path still empty (a crop worker may have stored one since the
+    // read). updated_at moves only with a value (Antenna's save always bumps it; a replay here
+    // leaves the row as it was). SET expressions all see the row as it was.
     public const string DetectionUpdates = """
         UPDATE main_detection d SET
             occurrence_id = COALESCE(u.occurrence_id, d.occurrence_id),
-            path = CASE WHEN u.resaved AND COALESCE(d.path, '') = '' THEN u.path ELSE d.path END,
-            "timestamp" = CASE WHEN u.resaved AND COALESCE(d.path, '') = ''
-                               THEN COALESCE(d."timestamp", (SELECT si."timestamp" FROM main_sourceimage si WHERE si.id = d.source_image_id),
-                                             u.fill AT TIME ZONE $6::text)
-                               ELSE d."timestamp" END,
-            updated_at = CASE WHEN u.resaved AND COALESCE(d.path, '') = '' THEN now() ELSE d.updated_at END
+            path = CASE WHEN x.resave THEN u.path ELSE d.path END,
+            "timestamp" = CASE WHEN x.resave THEN x.ts ELSE d."timestamp" END,
+            updated_at = CASE WHEN x.resave AND (u.path IS DISTINCT FROM d.path OR x.ts IS DISTINCT FROM d."timestamp")
+                              THEN now() ELSE d.updated_at END
         FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::timestamp[]) AS u(id, occurrence_id, resaved, path, fill)
+        CROSS JOIN LATERAL (
+            SELECT u.resaved AND COALESCE(d2.path, '') = '' AS resave,
+                   COALESCE(d2."timestamp", si."timestamp", u.fill AT TIME ZONE $6::text) AS ts
+            FROM main_detection d2 JOIN main_sourceimage si ON si.id = d2.source_image_id
+            WHERE d2.id = u.id
+        ) AS x
         WHERE d.id = u.id
         """;
 
