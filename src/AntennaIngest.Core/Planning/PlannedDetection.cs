@@ -29,8 +29,17 @@ internal sealed class PlannedDetection
 
     public string? Path { get; set; }
 
-    /// <summary>Existing detection: the crop path to store.</summary>
+    /// <summary>Existing detection: the path its re-save stores (the crop URL or null).</summary>
     public string? SetPath { get; set; }
+
+    /// <summary>Existing detection re-saved by Antenna's get_or_create_detection (its path was empty).</summary>
+    public bool Resaved { get; set; }
+
+    /// <summary>
+    /// The timestamp a save in this group gave the image before this detection was created or
+    /// last re-saved (wall-clock); used only where the image's stored timestamp is NULL.
+    /// </summary>
+    public DateTime? FillTimestamp { get; set; }
 
     public PlannedOccurrence? Occurrence { get; set; }
 

@@ -1,3 +1,4 @@
+using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Processing;
 
 namespace AntennaIngest.Core.Planning;
@@ -48,6 +49,34 @@ internal sealed class ResultDraft
 
     public List<PlannedCategoryMap> IntroducedCategoryMaps { get; } = [];
 
+    /// <summary>Antenna's Pipeline.__str__ of the result's pipeline.</summary>
+    public string PipelineText { get; set; } = "";
+
+    /// <summary>Names the crop request of this result (Antenna logs its create_detection_images task id).</summary>
+    public Guid CropRequestId { get; } = Guid.NewGuid();
+
+    /// <summary>Taxa whose "Registered new taxon" line this result has recorded.</summary>
+    public HashSet<PlannedTaxon> AnnouncedTaxa { get; } = [];
+
+    /// <summary>Antenna's lines in order; a null text (decided after the commit) is left out.</summary>
+    private readonly List<(JobLogLevel Level, Func<string?> Text)> _antennaLines = [];
+
+    // Lines of create_classifications, which Antenna writes after the detection pass's line.
+    private readonly List<(JobLogLevel Level, Func<string?> Text)> _classificationLines = [];
+
+    public void Log(JobLogLevel level, string text) => _antennaLines.Add((level, () => text));
+
+    public void Log(JobLogLevel level, Func<string?> text) => _antennaLines.Add((level, text));
+
+    public void LogClassification(JobLogLevel level, Func<string?> text) => _classificationLines.Add((level, text));
+
+    /// <summary>Moves the classification lines recorded during the detection pass to their place.</summary>
+    public void FlushClassificationLines()
+    {
+        _antennaLines.AddRange(_classificationLines);
+        _classificationLines.Clear();
+    }
+
     public void Found(long imageId)
     {
         if (_images.Add(imageId))
@@ -64,7 +93,7 @@ internal sealed class ResultDraft
         }
     }
 
-    public SaveOutcome ToOutcome(ReadSnapshot snapshot, IReadOnlySet<long> imagesNeedingCrops)
+    public SaveOutcome ToOutcome(ReadSnapshot snapshot, IReadOnlySet<long> imagesNeedingCrops, TimeSpan saveDuration, JobLogStyle style)
     {
         if (Failure is not null)
         {
@@ -108,7 +137,24 @@ internal sealed class ResultDraft
             [.. events],
             [.. deployments],
             crops,
-            LogLines()));
+            style == JobLogStyle.Antenna ? AntennaLines(saveDuration) : LogLines(),
+            CropRequestId));
+    }
+
+    private List<JobLogLine> AntennaLines(TimeSpan saveDuration)
+    {
+        var lines = new List<JobLogLine>(_antennaLines.Count + 1);
+        foreach (var (level, text) in _antennaLines)
+        {
+            if (text() is { } message)
+            {
+                lines.Add(new(level, message));
+            }
+        }
+
+        var seconds = saveDuration.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        lines.Add(Info($"Saved results from pipeline {PipelineText} in {seconds} seconds"));
+        return lines;
     }
 
     // A handful of lines in the wording of Antenna's job log, instead of its 16 + 4 per image.

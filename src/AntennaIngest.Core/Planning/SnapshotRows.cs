@@ -4,13 +4,21 @@ namespace AntennaIngest.Core.Planning;
 // (never the bulk score/logit vectors).
 
 /// <summary>ml_pipeline with its registered algorithms, ordered by (name, version) as Antenna lists them.</summary>
-public sealed record PipelineRow(long Id, string Slug, IReadOnlyList<AlgorithmRow> Algorithms);
+public sealed record PipelineRow(long Id, string Slug, IReadOnlyList<AlgorithmRow> Algorithms, string Name = "", int Version = 1)
+{
+    /// <summary>Antenna's Pipeline.__str__.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{Id} \"{Name}\" ({Slug}) v{Version}");
+}
 
 /// <summary>ml_algorithm.</summary>
-public sealed record AlgorithmRow(long Id, string Key, string Name, string? TaskType, long? CategoryMapId);
+public sealed record AlgorithmRow(long Id, string Key, string Name, string? TaskType, long? CategoryMapId, int Version = 1)
+{
+    /// <summary>Antenna's Algorithm.__str__.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{Id} \"{Name}\" ({Key}) v{Version}");
+}
 
-/// <summary>main_sourceimage: what new occurrences copy from it.</summary>
-public sealed record ImageRow(long Id, long? DeploymentId, long? EventId, long? ProjectId);
+/// <summary>main_sourceimage: what new occurrences copy from it, and what its save fills a NULL timestamp from.</summary>
+public sealed record ImageRow(long Id, long? DeploymentId, long? EventId, long? ProjectId, string Path = "", bool HasTimestamp = true);
 
 /// <summary>main_detection.</summary>
 public sealed record DetectionRow(long Id, long ImageId, long? AlgorithmId, string? Path, long? OccurrenceId);

@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Contracts;
+using AntennaIngest.Core.Processing;
 
 namespace AntennaIngest.Core.Planning;
 
@@ -8,6 +9,7 @@ public sealed partial class WriteDraft
 {
     private void Apply(int index, PipelineResultsResponse result, ResultDraft draft, ResultContext context)
     {
+        LogRegistered(draft, context.Pipeline);
         foreach (var taxon in context.NewTaxa)
         {
             taxon.NewIndex = _newTaxa.Count;
@@ -21,11 +23,14 @@ public sealed partial class WriteDraft
         var touched = new List<PlannedOccurrence>();
         var touchedSet = new HashSet<PlannedOccurrence>();
         var detectionImages = new HashSet<string>(StringComparer.Ordinal);
+        var images = new List<ImageRow>();
+        var entries = new List<PassEntry>();
         foreach (var response in result.Detections)
         {
             detectionImages.Add(response.SourceImageId);
             if (!TryImage(response.SourceImageId, draft, out var image))
             {
+                LogMissing(draft, response.SourceImageId);
                 continue;
             }
 
@@ -38,14 +43,19 @@ public sealed partial class WriteDraft
             else
             {
                 draft.DetectionsUpdated++;
-                SetCropPath(detection, response.CropImageUrl);
+                Resave(detection, response.CropImageUrl);
             }
 
-            if (detection.Occurrence is null)
+            images.Add(image);
+
+            var occurrenceCreated = detection.Occurrence is null;
+            if (occurrenceCreated)
             {
                 AssignNewOccurrence(detection, image);
                 draft.OccurrencesCreated++;
             }
+
+            entries.Add(new PassEntry(detection, image.Id, !created, occurrenceCreated));
 
             detection.Occurrence!.ImageIds.Add(image.Id);
             foreach (var classification in response.Classifications)
@@ -60,9 +70,15 @@ public sealed partial class WriteDraft
         }
 
         draft.DetectionImages = detectionImages.Count;
+        LogDetectionPass(draft, draft.DetectionsCreated, draft.DetectionsUpdated, detectionImages.Count);
+        draft.FlushClassificationLines();
+        draft.Log(JobLogLevel.Info, $"Created {draft.ClassificationsCreated} new classifications, updated {draft.ClassificationsUpdated} existing classifications for {draft.DetectionsKept} detections.");
+        var determined = new Dictionary<PlannedOccurrence, bool>();
         foreach (var occurrence in touched)
         {
-            if (Determine(occurrence))
+            var changed = Determine(occurrence);
+            determined[occurrence] = changed;
+            if (changed)
             {
                 draft.DeterminationsUpdated++;
             }
@@ -72,6 +88,24 @@ public sealed partial class WriteDraft
             }
         }
 
+        LogOccurrences(draft, entries, determined);
+
+        // Antenna saves each image with detections after its occurrences, then every found image
+        // of the result, all before the null markers are looked up or created.
+        foreach (var image in images)
+        {
+            SaveImage(image);
+        }
+
+        foreach (var source in result.SourceImages)
+        {
+            if (ReadRequest.TryParseImageId(source.Id, out var id) && _snapshot.Images.TryGetValue(id, out var image))
+            {
+                SaveImage(image);
+            }
+        }
+
+        draft.Log(JobLogLevel.Info, () => $"Creating detection images in sub-task {draft.CropRequestId}");
         AddNullMarkers(result, draft, detectionImages, context.Detector);
     }
 
@@ -141,6 +175,7 @@ public sealed partial class WriteDraft
             CreatedInPass = _pass,
             DetectionTime = response?.Timestamp,
             Path = response is null ? null : CropPath(response.CropImageUrl),
+            FillTimestamp = FilledTimestamp(imageId),
         };
         _newDetections.Add(detection);
         _changedImages.Add(imageId);
@@ -150,25 +185,32 @@ public sealed partial class WriteDraft
     /// <summary>Antenna keeps a crop URL only when something is left after stripping '/'; it stores it unstripped.</summary>
     private static string? CropPath(string? url) => url is not null && url.Trim('/').Length > 0 ? url : null;
 
-    // An existing detection without a crop takes the response's crop URL, only when there is one.
-    private void SetCropPath(PlannedDetection detection, string? url)
+    // get_or_create_detection re-saves a reused detection whose path is empty (NULL or ''): the
+    // path becomes the crop URL or NULL, and Detection.save() fills a NULL timestamp from the
+    // image as it is at that moment (a save earlier in the group may have filled the image's).
+    private void Resave(PlannedDetection detection, string? url)
     {
-        if (!string.IsNullOrEmpty(detection.Path) || CropPath(url) is not { } path)
+        if (!string.IsNullOrEmpty(detection.Path))
         {
             return;
         }
 
+        var path = CropPath(url);
+        var moves = path != detection.Path || (FilledTimestamp(detection.ImageId) is not null && detection.FillTimestamp is null);
         detection.Path = path;
+        detection.FillTimestamp ??= FilledTimestamp(detection.ImageId);
         if (!detection.IsNew)
         {
-            detection.SetPath = path;
-            MarkUpdated(detection);
+            detection.SetPath = detection.Path;
+            detection.Resaved = true;
+            MarkUpdated(detection, imageChanged: moves);
         }
     }
 
-    private void MarkUpdated(PlannedDetection detection)
+    // A re-save that moves no value leaves the image's updated_at (a replay changes nothing).
+    private void MarkUpdated(PlannedDetection detection, bool imageChanged = true)
     {
-        if (detection.SetPath is null && !detection.OccurrenceAssigned)
+        if (!detection.Resaved && !detection.OccurrenceAssigned)
         {
             return;
         }
@@ -178,7 +220,10 @@ public sealed partial class WriteDraft
             _updatedDetections.Add(detection);
         }
 
-        _changedImages.Add(detection.ImageId);
+        if (imageChanged)
+        {
+            _changedImages.Add(detection.ImageId);
+        }
     }
 
     // One occurrence per detection (Antenna has no tracking), copying the image's event,
@@ -237,12 +282,14 @@ public sealed partial class WriteDraft
             images.Add(source.Id);
             if (!TryImage(source.Id, draft, out var image))
             {
+                LogMissing(draft, source.Id);
                 continue;
             }
 
             if (_nullBbox.TryGetValue((image.Id, detector.Id), out var existing) && existing.CreatedInPass != _pass)
             {
                 draft.MarkersReused++;
+                Resave(existing, null);
                 continue;
             }
 
@@ -252,5 +299,6 @@ public sealed partial class WriteDraft
         }
 
         draft.MarkerImages = images.Count;
+        LogDetectionPass(draft, draft.MarkersCreated, draft.MarkersReused, images.Count);
     }
 }

@@ -13,6 +13,10 @@ public sealed partial class WriteDraft
         var map = CategoryMapFor(index, draft, algorithm, response);
         var list = TaxaListFor(index, draft, algorithm);
         var taxon = TaxonFor(response.Classification);
+        if (taxon.NewLabel is not null && taxon.IntroducedBy == index && draft.AnnouncedTaxa.Add(taxon))
+        {
+            LogNewTaxon(draft, taxon);
+        }
         if (_listTaxaSeen.Add((list, taxon)))
         {
             _listTaxa.Add((list, taxon));
@@ -22,6 +26,7 @@ public sealed partial class WriteDraft
         if (FindDuplicate(detection, taxon, algorithm.Id, score) is { } duplicate)
         {
             draft.ClassificationsUpdated++;
+            LogDuplicateUpdate(draft, duplicate);
             if (!duplicate.IsNew)
             {
                 Backfill(duplicate, response, map, detection.ImageId);
@@ -40,6 +45,7 @@ public sealed partial class WriteDraft
             Terminal = response.Terminal,
             Source = response,
             CategoryMap = map,
+            LogitsNull = response.Logits is null,
         };
         _newClassifications.Add(created);
         detection.Classifications.Add(created);
@@ -81,6 +87,7 @@ public sealed partial class WriteDraft
             };
             _newCategoryMaps.Add(map);
             draft.IntroducedCategoryMaps.Add(map);
+            LogPlaceholderMap(draft, algorithm, map);
         }
 
         _categoryMaps[algorithm.Id] = map;
@@ -105,6 +112,7 @@ public sealed partial class WriteDraft
             list = new PlannedTaxaList { AlgorithmId = algorithm.Id, Name = name, NewIndex = _newTaxaLists.Count, IntroducedBy = index };
             _newTaxaLists.Add(list);
             draft.IntroducedTaxaLists.Add(list);
+            LogNewTaxaList(draft, list);
         }
 
         _taxaLists[name] = list;

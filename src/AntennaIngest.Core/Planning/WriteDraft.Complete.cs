@@ -80,15 +80,19 @@ public sealed partial class WriteDraft
             DetectionUpdates = new DetectionUpdate(
                 [.. _updatedDetections.Select(d => d.Id)],
                 [.. _updatedDetections.Select(d => d.OccurrenceAssigned ? d.Occurrence!.Id : (long?)null)],
-                [.. _updatedDetections.Select(d => d.SetPath)]),
+                [.. _updatedDetections.Select(d => d.Resaved)],
+                [.. _updatedDetections.Select(d => d.SetPath)],
+                [.. _updatedDetections.Select(d => d.FillTimestamp)]),
             Classifications = Classifications(),
             Backfills = Backfills(),
             Determinations = new DeterminationUpdate(
                 [.. determinations.Select(o => o.Id)],
                 [.. determinations.Select(o => o.Taxon?.Id)],
                 [.. determinations.Select(o => o.Score)]),
-            Markers = new MarkerInsert([.. markers.Select(m => m.Id)], [.. markers.Select(m => m.ImageId)], [.. markers.Select(m => m.AlgorithmId!.Value)]),
+            Markers = new MarkerInsert([.. markers.Select(m => m.Id)], [.. markers.Select(m => m.ImageId)], [.. markers.Select(m => m.AlgorithmId!.Value)], [.. markers.Select(m => m.FillTimestamp)]),
             ImageIds = [.. _foundImages],
+            ImageTimestamps = [.. _foundImages.Select(FilledTimestamp)],
+            WallClockZone = _timeZone,
             ChangedImageIds = [.. _changedImages],
         };
     }
@@ -122,7 +126,8 @@ public sealed partial class WriteDraft
             times,
             zones,
             [.. detections.Select(d => d.AlgorithmId)],
-            [.. detections.Select(d => d.Occurrence?.Id)]);
+            [.. detections.Select(d => d.Occurrence?.Id)],
+            [.. detections.Select(d => d.FillTimestamp)]);
     }
 
     private ClassificationInsert Classifications()

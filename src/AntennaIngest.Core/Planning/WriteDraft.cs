@@ -1,3 +1,4 @@
+using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Processing;
 
@@ -40,6 +41,9 @@ public sealed partial class WriteDraft
     private readonly List<PlannedClassification> _backfilled = [];
 
     private readonly SortedSet<long> _foundImages = [];
+
+    /// <summary>Images saved so far in the group whose NULL timestamp was filled from the file name.</summary>
+    private readonly Dictionary<long, DateTime> _filledTimestamps = [];
     private readonly SortedSet<long> _changedImages = [];
     private readonly List<string> _placeholderPipelines = [];
     private bool _completed;
@@ -136,11 +140,17 @@ public sealed partial class WriteDraft
     /// <summary>The reason result <paramref name="index"/> can never be saved, or null.</summary>
     public string? FailureOf(int index) => _results[index].Failure;
 
+    /// <summary>Outcomes in request order, once the plan has committed, with the summary job-log lines.</summary>
+    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops) =>
+        Outcomes(imagesNeedingCrops, TimeSpan.Zero, JobLogStyle.Summary);
+
     /// <summary>Outcomes in request order, once the plan has committed.</summary>
-    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops)
+    /// <param name="saveDuration">How long the group's save took (Antenna's "Saved results … in {s} seconds").</param>
+    /// <param name="style">Antenna's save_results lines, or the compact summary.</param>
+    public IReadOnlyList<SaveOutcome> Outcomes(IReadOnlySet<long> imagesNeedingCrops, TimeSpan saveDuration, JobLogStyle style)
     {
         ArgumentNullException.ThrowIfNull(imagesNeedingCrops);
-        return [.. _results.Select(r => r.ToOutcome(_snapshot, imagesNeedingCrops))];
+        return [.. _results.Select(r => r.ToOutcome(_snapshot, imagesNeedingCrops, saveDuration, style))];
     }
 
     internal void Add(PipelineResultsResponse result)
@@ -151,11 +161,29 @@ public sealed partial class WriteDraft
         }
 
         var draft = new ResultDraft();
+        draft.Log(JobLogLevel.Info, "Saving results from pipeline " + result.Pipeline);
         _results.Add(draft);
         draft.Failure = Validate(result, out var context);
         if (draft.Failure is null)
         {
             Apply(_results.Count - 1, result, draft, context!);
+        }
+    }
+
+    private DateTime? FilledTimestamp(long imageId) => _filledTimestamps.TryGetValue(imageId, out var value) ? value : null;
+
+    // SourceImage.save(): update_calculated_fields fills a NULL timestamp from a non-empty path.
+    private void SaveImage(ImageRow image)
+    {
+        if (image.HasTimestamp || image.Path.Length == 0 || _filledTimestamps.ContainsKey(image.Id))
+        {
+            return;
+        }
+
+        if (FilenameTimestamp.Parse(image.Path) is { } parsed)
+        {
+            _filledTimestamps[image.Id] = parsed;
+            _changedImages.Add(image.Id);
         }
     }
 

@@ -31,6 +31,12 @@ public sealed class WritePlan
     /// <summary>Every found image of the group: calculated fields are refreshed for these.</summary>
     public required long[] ImageIds { get; init; }
 
+    /// <summary>Per <see cref="ImageIds"/>: the timestamp SourceImage.save() takes from the file name when NULL (wall-clock), or null.</summary>
+    public required DateTime?[] ImageTimestamps { get; init; }
+
+    /// <summary>The zone wall-clock timestamps are in (Django's TIME_ZONE; Antenna runs with USE_TZ=False).</summary>
+    public required string WallClockZone { get; init; }
+
     /// <summary>Images whose rows changed: their updated_at is bumped even when the counts did not move.</summary>
     public required long[] ChangedImageIds { get; init; }
 }

@@ -101,7 +101,8 @@ public sealed record SaveSummary(
     IReadOnlyList<long> EventIds,
     IReadOnlyList<long> DeploymentIds,
     IReadOnlyList<long> ImagesNeedingCrops,
-    IReadOnlyList<JobLogLine> LogLines)
+    IReadOnlyList<JobLogLine> LogLines,
+    Guid CropRequestId = default)
 {
     public static SaveSummary Empty { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, [], [], [], [], [], []);
 }

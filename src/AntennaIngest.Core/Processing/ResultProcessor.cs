@@ -241,6 +241,11 @@ public sealed partial class ResultProcessor(
         }
 
         await postCommit.MarkAsync(jobId, summary.EventIds, summary.DeploymentIds, summary.ImagesNeedingCrops, cancellationToken);
+        if (summary.ImagesNeedingCrops.Count > 0)
+        {
+            // The id the job log names as Antenna's "sub-task" (it is not a Celery task id).
+            Log.CropsRequested(logger, summary.CropRequestId, summary.ImagesNeedingCrops.Count, jobId ?? 0);
+        }
     }
 
     private async ValueTask<ProgressWrite> RecordAndMaybeFlushAsync(long jobId, JobStateSnapshot snapshot, CancellationToken cancellationToken)
@@ -313,6 +318,9 @@ public sealed partial class ResultProcessor(
     {
         [LoggerMessage(2500, LogLevel.Warning, "job {JobId} not found; result acked and dropped")]
         public static partial void JobMissing(ILogger logger, long jobId);
+
+        [LoggerMessage(2504, LogLevel.Debug, "crop request {CropRequestId}: {Count} image(s) of job {JobId} scheduled for detection crops")]
+        public static partial void CropsRequested(ILogger logger, Guid cropRequestId, int count, long jobId);
 
         [LoggerMessage(2501, LogLevel.Information, "result arrived after job {JobId} already finished ({Status}); acked and dropped")]
         public static partial void LateResult(ILogger logger, long jobId, string status);

@@ -55,6 +55,10 @@ internal sealed class BatchReader(NpgsqlConnection connection) : IAsyncDisposabl
     public static NpgsqlParameter Timestamps(DateTime[] values) =>
         new NpgsqlParameter<DateTime[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Timestamp };
 
+    /// <summary>Naive wall-clock values, NULL where absent.</summary>
+    public static NpgsqlParameter Timestamps(DateTime?[] values) =>
+        new NpgsqlParameter<DateTime?[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Timestamp };
+
     public static long? Int64OrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
     public static double? DoubleOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);

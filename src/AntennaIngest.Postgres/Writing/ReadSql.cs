@@ -19,7 +19,7 @@ internal static class ReadSql
     // Algorithms in Algorithm.Meta.ordering (name, version): the order of Antenna's
     // algorithms_known, which its "Known algorithms" and "Algorithms registered" lines print.
     public const string Pipelines = """
-        SELECT p.id, p.slug, a.id, a.key, a.name, a.task_type, a.category_map_id
+        SELECT p.id, p.slug, a.id, a.key, a.name, a.task_type, a.category_map_id, a.version, p.name, p.version
         FROM ml_pipeline p
         LEFT JOIN ml_pipeline_algorithms pa ON pa.pipeline_id = p.id
         LEFT JOIN ml_algorithm a ON a.id = pa.algorithm_id
@@ -28,7 +28,7 @@ internal static class ReadSql
         """;
 
     public const string Images = """
-        SELECT si.id, si.deployment_id, si.event_id, si.project_id
+        SELECT si.id, si.deployment_id, si.event_id, si.project_id, COALESCE(si.path, ''), si."timestamp" IS NOT NULL
         FROM main_sourceimage si
         WHERE si.id = ANY($1::bigint[])
         """;

@@ -11,7 +11,7 @@ public sealed partial class ResultWriter
     private async Task<ReadSnapshot> ReadAsync(NpgsqlConnection connection, ReadRequest read, CancellationToken cancellationToken)
     {
         var snapshot = new ReadSnapshot();
-        var pipelines = new Dictionary<string, (long Id, List<AlgorithmRow> Algorithms)>(StringComparer.Ordinal);
+        var pipelines = new Dictionary<string, (long Id, List<AlgorithmRow> Algorithms, string Name, int Version)>(StringComparer.Ordinal);
         await using var batch = new BatchReader(connection);
         batch.Add("BEGIN");
         batch.Add(ReadSql.LockImages, _ => { }, Value(read.ImageIds));
@@ -22,18 +22,18 @@ public sealed partial class ResultWriter
                 var slug = r.GetString(1);
                 if (!pipelines.TryGetValue(slug, out var pipeline))
                 {
-                    pipelines[slug] = pipeline = (r.GetInt64(0), []);
+                    pipelines[slug] = pipeline = (r.GetInt64(0), [], r.GetString(8), r.GetInt32(9));
                 }
 
                 if (!r.IsDBNull(2))
                 {
-                    pipeline.Algorithms.Add(new AlgorithmRow(r.GetInt64(2), r.GetString(3), r.GetString(4), StringOrNull(r, 5), Int64OrNull(r, 6)));
+                    pipeline.Algorithms.Add(new AlgorithmRow(r.GetInt64(2), r.GetString(3), r.GetString(4), StringOrNull(r, 5), Int64OrNull(r, 6), r.GetInt32(7)));
                 }
             },
             Value(read.Slugs));
         batch.Add(
             ReadSql.Images,
-            r => snapshot.Images[r.GetInt64(0)] = new ImageRow(r.GetInt64(0), Int64OrNull(r, 1), Int64OrNull(r, 2), Int64OrNull(r, 3)),
+            r => snapshot.Images[r.GetInt64(0)] = new ImageRow(r.GetInt64(0), Int64OrNull(r, 1), Int64OrNull(r, 2), Int64OrNull(r, 3), r.GetString(4), r.GetBoolean(5)),
             Value(read.ImageIds));
         if (read.Bboxes.Length > 0)
         {
@@ -112,7 +112,7 @@ public sealed partial class ResultWriter
         metrics.DbRoundTrips.Increment("write");
         foreach (var (slug, pipeline) in pipelines)
         {
-            snapshot.Pipelines[slug] = new PipelineRow(pipeline.Id, slug, pipeline.Algorithms);
+            snapshot.Pipelines[slug] = new PipelineRow(pipeline.Id, slug, pipeline.Algorithms, pipeline.Name, pipeline.Version);
         }
 
         return snapshot;

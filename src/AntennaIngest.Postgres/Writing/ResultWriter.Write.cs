@@ -53,13 +53,15 @@ public sealed partial class ResultWriter
                 Timestamps(d.DetectionTimes),
                 Value(d.Zones),
                 Value(d.AlgorithmIds),
-                Value(d.OccurrenceIds));
+                Value(d.OccurrenceIds),
+                Timestamps(d.Timestamps),
+                Value(plan.WallClockZone));
         }
 
         if (plan.DetectionUpdates.Ids.Length > 0)
         {
             var u = plan.DetectionUpdates;
-            batch.Add(WriteSql.DetectionUpdates, Value(u.Ids), Value(u.OccurrenceIds), Value(u.Paths));
+            batch.Add(WriteSql.DetectionUpdates, Value(u.Ids), Value(u.OccurrenceIds), Value(u.Resaved), Value(u.Paths), Timestamps(u.Timestamps), Value(plan.WallClockZone));
         }
 
         if (plan.Classifications.Ids.Length > 0)
@@ -107,12 +109,12 @@ public sealed partial class ResultWriter
 
         if (plan.ImageIds.Length > 0)
         {
-            batch.Add(WriteSql.Images, Value(plan.ImageIds), Value(plan.ChangedImageIds));
+            batch.Add(WriteSql.Images, Value(plan.ImageIds), Value(plan.ChangedImageIds), Timestamps(plan.ImageTimestamps), Value(plan.WallClockZone));
         }
 
         if (plan.Markers.Ids.Length > 0)
         {
-            batch.Add(WriteSql.Markers, Value(plan.Markers.Ids), Value(plan.Markers.ImageIds), Value(plan.Markers.AlgorithmIds));
+            batch.Add(WriteSql.Markers, Value(plan.Markers.Ids), Value(plan.Markers.ImageIds), Value(plan.Markers.AlgorithmIds), Timestamps(plan.Markers.Timestamps), Value(plan.WallClockZone));
         }
 
         if (plan.ImageIds.Length > 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Faults;
 using AntennaIngest.Core.Contracts;
@@ -92,6 +93,9 @@ public sealed partial class ResultWriter(
             results[i] = requests[i].Results;
         }
 
+        // Antenna times each save_results call; a result here is saved as part of its group, so
+        // its "Saved results … in {s} seconds" line gives the group's time, read to commit.
+        var started = Stopwatch.GetTimestamp();
         var read = ReadRequest.For(results);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var open = false;
@@ -113,12 +117,13 @@ public sealed partial class ResultWriter(
             }
 
             open = false;
+            var duration = Stopwatch.GetElapsedTime(started);
             if (draft.PlaceholderPipelines.Count > 0)
             {
                 await CreatePlaceholderPipelinesAsync(connection, draft.PlaceholderPipelines, cancellationToken);
             }
 
-            return draft.Outcomes(crops);
+            return draft.Outcomes(crops, duration, settings.JobLogStyle);
         }
         catch (Exception) when (open)
         {

@@ -50,22 +50,36 @@ internal static class WriteSql
              AS u(id, event_id, deployment_id, project_id, determination_id, score)
         """;
 
-    // timestamp = the image's; detection_time = the response's (naive ones are wall-clock times in the zone).
+    // timestamp = the image's, as stored (the group's image UPDATE runs later) or, when NULL, what
+    // a save earlier in the group filled ($9, wall-clock in $10); detection_time = the response's
+    // (naive ones are wall-clock times in the zone).
     public const string Detections = """
         INSERT INTO main_detection (id, created_at, updated_at, bbox, "timestamp", path, detection_time, occurrence_id, source_image_id, detection_algorithm_id)
-        SELECT u.id, now(), now(), u.bbox::jsonb, si."timestamp", u.path, u.detection_time AT TIME ZONE u.zone, u.occurrence_id, u.image_id, u.algorithm_id
-        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::timestamp[], $6::text[], $7::bigint[], $8::bigint[])
-             AS u(id, image_id, bbox, path, detection_time, zone, algorithm_id, occurrence_id)
+        SELECT u.id, now(), now(), u.bbox::jsonb, COALESCE(si."timestamp", u.fill AT TIME ZONE $10::text), u.path,
+               u.detection_time AT TIME ZONE u.zone, u.occurrence_id, u.image_id, u.algorithm_id
+        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::timestamp[], $6::text[], $7::bigint[], $8::bigint[], $9::timestamp[])
+             AS u(id, image_id, bbox, path, detection_time, zone, algorithm_id, occurrence_id, fill)
         JOIN main_sourceimage si ON si.id = u.image_id
         """;
 
-    // A crop path only over an empty one (a crop worker may have stored one since the read).
+    // Antenna's re-save of a detection with an empty path: the crop URL or NULL, a NULL timestamp
+    // from the image. Only over a path still empty (a crop worker may have stored one since the
+    // read). updated_at moves only with a value (Antenna's save always bumps it; a replay here
+    // leaves the row as it was). SET expressions all see the row as it was.
     public const string DetectionUpdates = """
         UPDATE main_detection d SET
             occurrence_id = COALESCE(u.occurrence_id, d.occurrence_id),
-            path = CASE WHEN u.path IS NOT NULL AND COALESCE(d.path, '') = '' THEN u.path ELSE d.path END,
-            updated_at = CASE WHEN u.path IS NOT NULL AND COALESCE(d.path, '') = '' THEN now() ELSE d.updated_at END
-        FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, occurrence_id, path)
+            path = CASE WHEN x.resave THEN u.path ELSE d.path END,
+            "timestamp" = CASE WHEN x.resave THEN x.ts ELSE d."timestamp" END,
+            updated_at = CASE WHEN x.resave AND (u.path IS DISTINCT FROM d.path OR x.ts IS DISTINCT FROM d."timestamp")
+                              THEN now() ELSE d.updated_at END
+        FROM unnest($1::bigint[], $2::bigint[], $3::bool[], $4::text[], $5::timestamp[]) AS u(id, occurrence_id, resaved, path, fill)
+        CROSS JOIN LATERAL (
+            SELECT u.resaved AND COALESCE(d2.path, '') = '' AS resave,
+                   COALESCE(d2."timestamp", si."timestamp", u.fill AT TIME ZONE $6::text) AS ts
+            FROM main_detection d2 JOIN main_sourceimage si ON si.id = d2.source_image_id
+            WHERE d2.id = u.id
+        ) AS x
         WHERE d.id = u.id
         """;
 
@@ -104,24 +118,28 @@ internal static class WriteSql
         """;
 
     /// <summary>
-    /// SourceImage.save()'s calculated fields: project from the deployment when missing, the data
+    /// SourceImage.save()'s calculated fields: the timestamp from the file name when NULL ($3,
+    /// wall-clock in $4, parsed by the planner), project from the deployment when missing, the data
     /// source's public_base_url when empty, the filtered detections_count; updated_at now. Rows
     /// are written only when a value moves or the group changed the image ($2), so a replay
     /// leaves the table as it was.
     /// </summary>
     public static readonly string Images = $"""
         UPDATE main_sourceimage si SET
+            "timestamp" = x."timestamp",
             project_id = x.project_id,
             public_base_url = x.public_base_url,
             detections_count = x.detections_count,
             updated_at = now()
         FROM (
             SELECT s.id,
+                   COALESCE(s."timestamp", f.fill AT TIME ZONE $4::text) AS "timestamp",
                    COALESCE(s.project_id, dep.project_id) AS project_id,
                    CASE WHEN s.path <> '' AND COALESCE(s.public_base_url, '') = '' THEN NULLIF(ds.public_base_url, '')
                         ELSE s.public_base_url END AS public_base_url,
                    cnt.n AS detections_count
-            FROM main_sourceimage s
+            FROM unnest($1::bigint[], $3::timestamp[]) AS f(id, fill)
+            JOIN main_sourceimage s ON s.id = f.id
             LEFT JOIN main_deployment dep ON dep.id = s.deployment_id
             LEFT JOIN main_s3storagesource ds ON ds.id = dep.data_source_id
             LEFT JOIN main_project p ON p.id = COALESCE(s.project_id, dep.project_id)
@@ -132,20 +150,20 @@ internal static class WriteSql
                 LEFT JOIN main_taxon t ON t.id = o.determination_id
                 WHERE d.source_image_id = s.id AND d.bbox IS NOT NULL AND {DefaultFiltersSql.Passes("o", "t", "p")}
             ) AS cnt
-            WHERE s.id = ANY($1::bigint[])
         ) AS x
         WHERE si.id = x.id
           AND (si.id = ANY($2::bigint[])
+               OR si."timestamp" IS DISTINCT FROM x."timestamp"
                OR si.project_id IS DISTINCT FROM x.project_id
                OR si.public_base_url IS DISTINCT FROM x.public_base_url
                OR si.detections_count IS DISTINCT FROM x.detections_count)
         """;
 
-    /// <summary>Null markers, the last rows written: bbox NULL, timestamp = the image's, detection_time now().</summary>
+    /// <summary>Null markers, the last rows written: bbox NULL, timestamp = the image's (after its save), detection_time now().</summary>
     public const string Markers = """
         INSERT INTO main_detection (id, created_at, updated_at, bbox, "timestamp", path, detection_time, source_image_id, detection_algorithm_id)
-        SELECT u.id, now(), now(), NULL, si."timestamp", NULL, now(), u.image_id, u.algorithm_id
-        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, image_id, algorithm_id)
+        SELECT u.id, now(), now(), NULL, COALESCE(si."timestamp", u.fill AT TIME ZONE $5::text), NULL, now(), u.image_id, u.algorithm_id
+        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamp[]) AS u(id, image_id, algorithm_id, fill)
         JOIN main_sourceimage si ON si.id = u.image_id
         """;
 

@@ -25,7 +25,7 @@ internal sealed class PlannerWorld
             new AlgorithmRow(Species, "species", "Species classifier", "classification", SpeciesMap),
             new AlgorithmRow(Binary, "binary", "Binary", "classification", BinaryMap),
             new AlgorithmRow(NoMap, "nomap", "No map", "classification", null),
-        ]);
+        ], "Main pipeline", 2);
         Snapshot.Images[Image] = new ImageRow(Image, Deployment, Event, Project);
         Snapshot.Images[OtherImage] = new ImageRow(OtherImage, Deployment, Event, null);
         Snapshot.TaxaByLabel["Actias luna"] = Luna;
