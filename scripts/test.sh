@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The one test command (README, .ci/run): restore and build, start the local services, run the
-# unit and integration tests, publish the native binary with Native AOT, run the end-to-end tests
-# against that binary, check the packaging (container files, systemd unit), run the fast subset of
-# the fault-injection suite and the benchmark's smoke size, then stop the services. Works on a
-# fresh Debian machine with the .NET SDK.
+# The one test command (README, .ci/run): install Antenna's packages for the oracle, restore and
+# build, start the local services, run the unit and integration tests, publish the native binary
+# with Native AOT, check the packaging (container files, systemd unit), run the end-to-end tests
+# and the differential suite (Antenna's own task) against that binary, run the fast subset of the
+# fault-injection suite and the benchmark's smoke size, then stop the services. Works on a fresh
+# Debian machine with the .NET SDK.
 #   scripts/test.sh            everything
 #   INGEST_KEEP_SERVICES=1     leave the services running afterwards
 set -euo pipefail
@@ -12,6 +13,11 @@ cd "$root_dir"
 started=$SECONDS
 
 step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - started)); }
+
+# Every apt-get install before any server starts (an install can upgrade PostgreSQL under a
+# running server): Antenna's Python packages for the differential suite come first.
+step "Antenna as the test oracle: its Debian packages, source and pinned libraries"
+scripts/antenna-oracle.sh setup
 
 step "services"
 scripts/services.sh up
@@ -44,6 +50,10 @@ scripts/check-systemd.sh "$root_dir/artifacts/publish"
 
 step "end-to-end tests against the native binary"
 run_tests AntennaIngest.EndToEndTests
+
+step "differential suite: Antenna's own task against the native binary, compared after every step"
+scripts/differential.sh --seeds "${INGEST_DIFFERENTIAL_SEEDS:-2}" --steps "${INGEST_DIFFERENTIAL_STEPS:-16}" \
+  --binary "$INGEST_BINARY" --report "$root_dir/artifacts/differential-report.json"
 
 step "fault injection, fast subset (fails on anything lost, duplicated or stuck)"
 scripts/chaos.sh --quick

@@ -167,7 +167,13 @@ def redis_differences(a: dict, b: dict, area="redis") -> list[Difference]:
         if ea is None or eb is None:
             diffs.append(Difference(area, key, _short(ea), _short(eb)))
             continue
-        if ea["type"] != eb["type"] or ea["value"] != eb["value"]:
+        if area == "backend" and isinstance(ea["value"], dict) and isinstance(eb["value"], dict):
+            # A Celery result entry field by field, so a difference names the field that differs.
+            for name in sorted(set(ea["value"]) | set(eb["value"])):
+                va, vb = ea["value"].get(name), eb["value"].get(name)
+                if va != vb:
+                    diffs.append(Difference(area, f"{key} {name}", _short(va), _short(vb)))
+        elif ea["type"] != eb["type"] or ea["value"] != eb["value"]:
             diffs.append(Difference(area, key, _short(ea), _short(eb)))
         elif not ttl_matches(ea["ttl"], eb["ttl"]):
             diffs.append(Difference(f"{area}-ttl", key, str(ea["ttl"]), str(eb["ttl"])))

@@ -40,6 +40,7 @@ class JobPlan:
     pending: list = field(default_factory=list)  # images whose task has not been answered yet
     sent: list = field(default_factory=list)  # (result, reply_image) already posted
     done: bool = False
+    saving: bool = True  # Antenna saves this job's results: its Redis state exists
 
 
 class StepGenerator:
@@ -58,6 +59,7 @@ class StepGenerator:
         for plan in self.jobs.values():
             plan.pending = list(plan.images)
         self.boxes: dict[str, list] = {}  # image -> boxes some result already put on it
+        self.doubled: set = set()  # (image, box) stored as two detections (the same box twice in one result)
         self.classified: list = []  # (image, box, classification) sent without logits
         self.clock = datetime.datetime(2024, 6, 5, 1, 0, 0, 123456)
         self.cancelled = False
@@ -93,11 +95,13 @@ class StepGenerator:
         if "cancel" not in seen and not self.cancelled and self.jobs["cancelled"].sent and not self.jobs["cancelled"].done:
             self.cancelled = True
             self.jobs["cancelled"].done = True
+            self.jobs["cancelled"].saving = False
             return Step("cancel", "cancelled", note="Job.cancel() mid-job")
         if "retry" not in seen and not self.retried and self.jobs["retried"].sent:
             self.retried = True
             plan = self.jobs["retried"]
             plan.pending = list(plan.images)
+            plan.saving = True
             return Step("retry", "retried", note="Job.retry() mid-job: Antenna queues every image again")
         if "save" not in seen:
             return self._save_step(self.rng.choice(live))
@@ -117,11 +121,13 @@ class StepGenerator:
         if not self.cancelled and roll < 0.05 and self.jobs["cancelled"].sent:
             self.cancelled = True
             self.jobs["cancelled"].done = True
+            self.jobs["cancelled"].saving = False
             return Step("cancel", "cancelled", note="Job.cancel() mid-job")
         if not self.retried and roll < 0.10 and self.jobs["retried"].sent:
             self.retried = True
             plan = self.jobs["retried"]
             plan.pending = list(plan.images)
+            plan.saving = True
             return Step("retry", "retried", note="Job.retry() mid-job: Antenna queues every image again")
         sent = [p for p in self.jobs.values() if p.sent]
         if roll < 0.20 and sent:
@@ -136,6 +142,7 @@ class StepGenerator:
                 return self._replay(plan, filled, reply, "re-sent with the logits the first result lacked")
         if roll < 0.28:
             plan = self.rng.choice(live)
+            plan.saving = False
             return Step("forget_state", plan.name, note="the job's Redis state disappears")
         plan = self.rng.choice(live)
         if roll < 0.38:
@@ -189,19 +196,19 @@ class StepGenerator:
 
     def _result_step(self, plan: JobPlan, most_images: int = 3) -> Step:
         images = self._take(plan, most_images)
-        result, note = self._result(plan, images)
+        result, note, tags = self._result(plan, images, saved=plan.saving)
         reply = images[0]
         plan.sent.append((result, reply))
-        return Step("result", plan.name, result, reply, note=note)
+        return Step("result", plan.name, result, reply, note=note, tags=tags)
 
     def _save_step(self, plan: JobPlan) -> Step:
         """A sync_api job's batch: MLJob.process_images sends save_results(results_json, job_id) to
         ml_results and waits for its result; no Redis state or NATS task is involved."""
         images = self.rng.sample(plan.images, self.rng.randint(1, 2))
-        result, note = self._result(plan, images)
-        return Step("save", plan.name, result, note=f"sync_api save_results sub-task, {note}")
+        result, note, tags = self._result(plan, images, saved=True)
+        return Step("save", plan.name, result, note=f"sync_api save_results sub-task, {note}", tags=tags)
 
-    def _result(self, plan: JobPlan, images: list) -> tuple[dict, str]:
+    def _result(self, plan: JobPlan, images: list, saved: bool) -> tuple[dict, str, list]:
         reuse = self.rng.random() < 0.3 and all(self.boxes.get(i) for i in images)
         detections = []
         for image in images:
@@ -214,7 +221,14 @@ class StepGenerator:
                     if self.rng.random() < 0.1:  # the same box twice in one result
                         detections.append(self._detection(plan, image, box))
                 detections.append(self._detection(plan, image, box))
-        for d in detections:
+        tags = ["mixed-reuse"] if self._mixes_reused_and_new(detections) else []
+        keys = [(d["source_image_id"], json.dumps(d["bbox"], sort_keys=True)) for d in detections]
+        if any(k in self.doubled for k in keys):
+            tags.append("ambiguous-reuse")
+        if saved:
+            new = [k for k, d in zip(keys, detections) if d["bbox"] not in self.boxes.get(d["source_image_id"], [])]
+            self.doubled.update(k for k in new if new.count(k) > 1)
+        for d in detections if saved else []:  # boxes of results Antenna drops are not in its database
             self.boxes.setdefault(d["source_image_id"], [])
             if d["bbox"] not in self.boxes[d["source_image_id"]]:
                 self.boxes[d["source_image_id"]].append(d["bbox"])
@@ -226,7 +240,23 @@ class StepGenerator:
             "detections": detections,
             "errors": None,
         }
-        return result, f"{len(images)} image(s), {len(detections)} detection(s)" + (", boxes reused" if reuse else "")
+        note = f"{len(images)} image(s), {len(detections)} detection(s)" + (", boxes reused" if reuse else "")
+        note += ", reused and new boxes interleaved" if "mixed-reuse" in tags else ""
+        note += ", reuses a box stored twice" if "ambiguous-reuse" in tags else ""
+        return result, note, tags
+
+    def _mixes_reused_and_new(self, detections: list) -> bool:
+        """Antenna's create_detections returns the reused detections first, then the new ones, and
+        create_classifications zips that list with the responses: a new box listed before a reused
+        one gets another detection's classifications (compatibility.md, "Classifications on their
+        own detection"). The lookup is by image and box, whichever algorithm made it."""
+        new_seen = False
+        for d in detections:
+            reused = d["bbox"] in self.boxes.get(d["source_image_id"], [])
+            if reused and new_seen:
+                return True
+            new_seen = new_seen or not reused
+        return False
 
     def _new_box(self) -> dict:
         x, y = self.rng.randint(0, 1700), self.rng.randint(0, 900)
