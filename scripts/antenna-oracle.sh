@@ -9,9 +9,12 @@
 #   scripts/antenna-oracle.sh env       print the exports (PYTHONPATH, DJANGO_SETTINGS_MODULE, ...)
 #   scripts/antenna-oracle.sh migrate <database-url>   run Antenna's own migrations on a database
 #   scripts/antenna-oracle.sh commit    print Antenna's commit (for reports)
+#   scripts/antenna-oracle.sh available exit 0 when Antenna's kit is found
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The kit beside the checkout (../shared/antenna), or where ANTENNA_SHARED_DIR points.
 shared="${ANTENNA_SHARED_DIR:-$root_dir/../shared/antenna}"
+[ -d "$shared" ] || [ -n "${ANTENNA_SHARED_DIR:-}" ] || [ ! -d /work/shared/antenna ] || shared=/work/shared/antenna
 state="$root_dir/.local/antenna-oracle"
 kit="$shared/kit"
 antenna_commit=731cc2a2
@@ -71,6 +74,7 @@ EOF
 
 case "${1:-}" in
   setup) setup ;;
+  available) [ -d "$shared" ] ;; # exit status only: is Antenna's kit here?
   env) print_env ;;
   commit) echo "$antenna_commit" ;;
   migrate)
