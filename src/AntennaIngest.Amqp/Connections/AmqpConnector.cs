@@ -47,4 +47,22 @@ public static class AmqpConnector
             return new DependencyStatus("rabbitmq", false, $"cannot reach {settings.Redacted}: {e.InnerException?.Message ?? e.Message}");
         }
     }
+
+    /// <summary>
+    /// Closes a connection that may already be broken (a reconnect, a shutdown): what closing a
+    /// dead connection throws says nothing new, the failure that broke it was reported already.
+    /// </summary>
+    public static async Task DisposeQuietlyAsync(IConnection? connection)
+    {
+        try
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationInterruptedException or AlreadyClosedException)
+        {
+        }
+    }
 }

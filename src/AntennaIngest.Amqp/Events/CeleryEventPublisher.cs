@@ -197,17 +197,7 @@ public sealed partial class CeleryEventPublisher : IHostedService, ICeleryEventS
 
     private async Task CloseAsync()
     {
-        try
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationInterruptedException or AlreadyClosedException)
-        {
-        }
-
+        await AmqpConnector.DisposeQuietlyAsync(_connection);
         _connection = null;
         _channel = null;
     }

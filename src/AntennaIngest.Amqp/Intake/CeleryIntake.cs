@@ -213,17 +213,7 @@ public sealed partial class CeleryIntake : IHostedService, IAsyncDisposable
 
     private async Task CloseQuietlyAsync()
     {
-        try
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationInterruptedException or AlreadyClosedException)
-        {
-        }
-
+        await AmqpConnector.DisposeQuietlyAsync(_connection);
         _connection = null;
         _consumeChannel = null;
         _publishChannel = null;
