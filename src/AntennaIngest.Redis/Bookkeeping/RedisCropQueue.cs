@@ -1,6 +1,7 @@
 using System.Globalization;
 using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Bookkeeping;
@@ -15,9 +16,9 @@ public sealed class RedisCropQueue(IConnectionMultiplexer redis, int database) :
         {
             members = await redis.GetDatabase(database).SetRandomMembersAsync(RedisKeys.CropsPending, limit);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
 
         var requests = new List<CropRequest>(members.Length);
@@ -41,9 +42,9 @@ public sealed class RedisCropQueue(IConnectionMultiplexer redis, int database) :
         {
             await redis.GetDatabase(database).SetRemoveAsync(RedisKeys.CropsPending, requests.Select(r => (RedisValue)r.Member).ToArray());
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
     }
 }

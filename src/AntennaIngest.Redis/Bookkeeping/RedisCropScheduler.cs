@@ -1,5 +1,6 @@
 using System.Globalization;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Bookkeeping;
@@ -23,9 +24,9 @@ public sealed class RedisCropScheduler(IConnectionMultiplexer redis, int databas
         {
             await redis.GetDatabase(database).SetAddAsync(RedisKeys.CropsPending, members);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
     }
 }

@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Bookkeeping;
@@ -69,9 +70,9 @@ public sealed class RedisDirtySet(IConnectionMultiplexer redis, int database) : 
         {
             return await operation();
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
     }
 }

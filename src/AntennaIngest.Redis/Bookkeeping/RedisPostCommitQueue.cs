@@ -1,5 +1,6 @@
 using System.Globalization;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Bookkeeping;
@@ -45,9 +46,9 @@ public sealed class RedisPostCommitQueue(IConnectionMultiplexer redis, int datab
                 [RedisKeys.DirtyEvents, RedisKeys.DirtyDeployments, RedisKeys.CropsPending],
                 [.. arguments]);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
     }
 }

@@ -1,4 +1,5 @@
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.JobState;
@@ -174,25 +175,7 @@ public sealed class RedisJobStateStore(IConnectionMultiplexer redis, int databas
 
     private static long AsLong(RedisValue value) => value.IsNull ? 0 : (long)value;
 
-    private static async Task<T> RunAsync<T>(Func<Task<T>> operation)
-    {
-        try
-        {
-            return await operation();
-        }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException
-            || (e is RedisServerException server && IsTransientServerError(server.Message)))
-        {
-            throw new DependencyUnavailableException("redis", e.Message, e);
-        }
-    }
-
-    private static bool IsTransientServerError(string message) =>
-        message.StartsWith("LOADING", StringComparison.Ordinal)
-        || message.StartsWith("BUSY", StringComparison.Ordinal)
-        || message.StartsWith("READONLY", StringComparison.Ordinal)
-        || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal);
+    private static Task<T> RunAsync<T>(Func<Task<T>> operation) => RedisFailures.GuardAsync(operation);
 
     private sealed record SnapshotReads(
         Task<long> RemainingProcess,

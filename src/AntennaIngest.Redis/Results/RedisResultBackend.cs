@@ -1,6 +1,7 @@
 using System.Globalization;
 using AntennaIngest.Core.Celery;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Redis.Connections;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Results;
@@ -45,9 +46,9 @@ public sealed class RedisResultBackend(IConnectionMultiplexer redis, int databas
                 [KeyPrefix + task.TaskId],
                 [meta, _expirySeconds.ToString(CultureInfo.InvariantCulture)]);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            throw new DependencyUnavailableException("redis", e.Message, e);
+            throw RedisFailures.Unavailable(e);
         }
     }
 }
