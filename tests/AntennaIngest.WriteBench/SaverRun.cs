@@ -26,7 +26,7 @@ internal static class SaverRun
         }).Read().Database;
         var metrics = new IngestMetrics(new MetricsRegistry());
         await using var dataSource = PostgresDataSource.Create(settings, NullLoggerFactory.Instance);
-        var saver = new GroupCommitSaver(new ResultWriter(dataSource, settings, metrics, NullLogger<ResultWriter>.Instance), settings, NullLogger<GroupCommitSaver>.Instance);
+        var saver = new GroupCommitSaver(new ResultWriter(dataSource, settings, metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, NullLogger<ResultWriter>.Instance), settings, NullLogger<GroupCommitSaver>.Instance);
         await saver.StartAsync(CancellationToken.None);
         try
         {

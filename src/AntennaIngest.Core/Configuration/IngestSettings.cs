@@ -44,7 +44,8 @@ public sealed record DatabaseSettings(
     bool JobLogPersist,
     JobLogStyle JobLogStyle = JobLogStyle.Antenna);
 
-public sealed record RedisSettings(string Configuration, string Redacted, int Database);
+/// <param name="InvalidateDjangoCache">Bump django-cachalot's table keys in this database after every commit (INGEST_CACHALOT).</param>
+public sealed record RedisSettings(string Configuration, string Redacted, int Database, bool InvalidateDjangoCache = false);
 
 public sealed record NatsSettings(
     string Url,

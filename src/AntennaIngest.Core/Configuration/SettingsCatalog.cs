@@ -20,6 +20,7 @@ public static class SettingsCatalog
         new("NATS_URL", DefaultNatsUrl, "NATS server with JetStream: task acks, job stream cleanup and the native results intake.", Secret: true),
         new("CELERY_BROKER_URL", DefaultBrokerUrl, "RabbitMQ broker carrying Antenna's Celery queue (amqp://user:pass@host:port/vhost).", Secret: true),
         new("TIME_ZONE", "America/New_York", "Django TIME_ZONE: naive timestamps in results are wall-clock times in this zone."),
+        new("INGEST_CACHALOT", "true", "After every commit, invalidate django-cachalot's cached queries over the tables written (Django's cache: REDIS_URL, key prefix :1:), as Antenna's ORM writes do; false for a Django without django-cachalot."),
         new("JOB_LOG_PERSIST_ENABLED", "true", "Write job log lines to jobs_joblog (as Antenna's JobLogHandler does)."),
         new("INGEST_JOB_LOG", "antenna", "Job-log lines: antenna (the lines Antenna's task writes per result, same order and wording) or summary (a few lines per result and one per progress write)."),
         new("NATS_TASK_TTR", "300", "Seconds of ack_wait on Antenna's job consumers; results that take longer than half of it send in-progress (+WPI)."),

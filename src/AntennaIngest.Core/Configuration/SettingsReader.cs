@@ -92,7 +92,7 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
 
         return new IngestSettings(
             database,
-            new RedisSettings(redisConfiguration, redisRedacted, redisDatabase),
+            new RedisSettings(redisConfiguration, redisRedacted, redisDatabase, Bool("INGEST_CACHALOT")),
             nats,
             celery,
             crops,

@@ -242,3 +242,22 @@ public interface ICeleryEventSink
     /// <summary>Queues the event; false when it was dropped.</summary>
     bool TryPublish(string type, byte[] body);
 }
+
+/// <summary>
+/// Readers that cache query results per table must learn which tables a commit changed: Antenna
+/// runs django-cachalot, whose cached queries stay valid until a table they read is invalidated,
+/// and every Django write does that. Called after each commit that wrote rows, before the
+/// results it carried are acked. Transient failures throw <see cref="DependencyUnavailableException"/>.
+/// </summary>
+public interface ITableChangeNotifier
+{
+    ValueTask TablesChangedAsync(IReadOnlyCollection<string> tables, CancellationToken cancellationToken);
+}
+
+/// <summary>For a deployment whose Django runs no per-table query cache (INGEST_CACHALOT=false).</summary>
+public sealed class NoTableChangeNotifier : ITableChangeNotifier
+{
+    public static readonly NoTableChangeNotifier Instance = new();
+
+    public ValueTask TablesChangedAsync(IReadOnlyCollection<string> tables, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+}

@@ -11,7 +11,7 @@ namespace AntennaIngest.Postgres.Counts;
 /// (Antenna: about ten queries per event and thirteen per deployment, on every result). An empty
 /// list does nothing (Antenna's empty pks recomputes every event in the database).
 /// </summary>
-public sealed class PostgresCalculatedCounts(NpgsqlDataSource dataSource, DatabaseSettings settings, IngestMetrics metrics) : ICalculatedCounts
+public sealed class PostgresCalculatedCounts(NpgsqlDataSource dataSource, DatabaseSettings settings, IngestMetrics metrics, ITableChangeNotifier tableChanges) : ICalculatedCounts
 {
     public ValueTask RefreshEventsAsync(IReadOnlyList<long> eventIds, CancellationToken cancellationToken) =>
         RunAsync(CountSql.Events, eventIds, withTimeZone: true, cancellationToken);
@@ -29,7 +29,7 @@ public sealed class PostgresCalculatedCounts(NpgsqlDataSource dataSource, Databa
 
         // Distinct and sorted: the statement is the same for the same set of ids.
         var sorted = ids.Distinct().Order().ToArray();
-        await PostgresErrors.GuardAsync(async () =>
+        var updated = await PostgresErrors.GuardAsync(async () =>
         {
             await using var command = dataSource.CreateCommand(sql);
             command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sorted });
@@ -42,5 +42,9 @@ public sealed class PostgresCalculatedCounts(NpgsqlDataSource dataSource, Databa
             metrics.DbRoundTrips.Increment("counts");
             return updated;
         });
+        if (updated > 0)
+        {
+            await tableChanges.TablesChangedAsync(WrittenTables.Of(sql), cancellationToken);
+        }
     }
 }

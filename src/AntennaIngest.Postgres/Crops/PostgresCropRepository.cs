@@ -1,14 +1,17 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Contracts;
 using AntennaIngest.Core.Crops;
+using AntennaIngest.Core.Processing;
 using AntennaIngest.Postgres.Connections;
 using Npgsql;
 
 namespace AntennaIngest.Postgres.Crops;
 
 /// <summary>Detections that need crops, and their paths once made.</summary>
-public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, DatabaseSettings settings) : ICropRepository
+public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, DatabaseSettings settings, ITableChangeNotifier tableChanges) : ICropRepository
 {
+    private static readonly string[] s_detectionTable = ["main_detection"];
+
     public async ValueTask<IReadOnlyList<CropSource>> LoadAsync(IReadOnlyList<long> imageIds, CancellationToken cancellationToken) =>
         await PostgresErrors.GuardAsync<IReadOnlyList<CropSource>>(async () =>
         {
@@ -85,7 +88,7 @@ public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, Database
             return 0;
         }
 
-        return await PostgresErrors.GuardAsync(async () =>
+        var saved = await PostgresErrors.GuardAsync(async () =>
         {
             await using var command = dataSource.CreateCommand(
                 """
@@ -97,6 +100,12 @@ public sealed class PostgresCropRepository(NpgsqlDataSource dataSource, Database
             command.Parameters.Add(new NpgsqlParameter { Value = paths.Select(p => p.Path).ToArray() });
             return await command.ExecuteNonQueryAsync(cancellationToken);
         });
+        if (saved > 0)
+        {
+            await tableChanges.TablesChangedAsync(s_detectionTable, cancellationToken);
+        }
+
+        return saved;
     }
 
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

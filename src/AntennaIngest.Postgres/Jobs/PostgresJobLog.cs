@@ -20,8 +20,11 @@ public sealed partial class PostgresJobLog(
     NpgsqlDataSource dataSource,
     DatabaseSettings settings,
     IngestMetrics metrics,
+    ITableChangeNotifier tableChanges,
     ILogger<PostgresJobLog> logger) : BackgroundService, IJobLog
 {
+    private static readonly string[] s_logTable = ["jobs_joblog"];
+
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
     private const int MaxBuffered = 50_000;
     private const int MaxBatch = 5_000;
@@ -66,6 +69,7 @@ public sealed partial class PostgresJobLog(
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         await _flushLock.WaitAsync(cancellationToken);
+        var inserted = false;
         try
         {
             while (!_buffer.IsEmpty)
@@ -80,6 +84,7 @@ public sealed partial class PostgresJobLog(
                 try
                 {
                     await InsertAsync(batch, cancellationToken);
+                    inserted = true;
                     Volatile.Write(ref _dropping, 0);
                 }
                 catch (Exception e) when (PostgresErrors.IsTransient(e) || e is OperationCanceledException)
@@ -97,6 +102,11 @@ public sealed partial class PostgresJobLog(
         }
         finally
         {
+            if (inserted)
+            {
+                await tableChanges.TablesChangedAsync(s_logTable, CancellationToken.None);
+            }
+
             _flushLock.Release();
         }
     }

@@ -13,9 +13,10 @@ namespace AntennaIngest.Postgres.Jobs;
 /// of one job in flight would otherwise read the same row thousands of times), and Antenna's
 /// _fail_job under a row lock.
 /// </summary>
-public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog) : IJobStore
+public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog, ITableChangeNotifier tableChanges) : IJobStore
 {
     private static readonly long s_cacheTicks = Stopwatch.Frequency;
+    private static readonly string[] s_jobTable = ["jobs_job"];
     private readonly ConcurrentDictionary<long, CacheEntry> _cache = new();
 
     public async ValueTask<JobInfo?> GetAsync(long jobId, CancellationToken cancellationToken)
@@ -79,6 +80,7 @@ public sealed class PostgresJobStore(NpgsqlDataSource dataSource, IJobLog jobLog
         _cache.TryRemove(jobId, out _);
         if (changed)
         {
+            await tableChanges.TablesChangedAsync(s_jobTable, cancellationToken);
             jobLog.Append(jobId, JobLogLevel.Info, TaskLogLines.StatusChanged(jobId, oldStatus!, "FAILURE"));
             jobLog.Append(jobId, JobLogLevel.Error, TaskLogLines.MarkedFailed(jobId, reason));
         }

@@ -25,9 +25,11 @@ public sealed partial class PostgresProgressWriter(
     DatabaseSettings settings,
     IJobLog jobLog,
     IngestMetrics metrics,
+    ITableChangeNotifier tableChanges,
     ILogger<PostgresProgressWriter> logger) : BackgroundService, IProgressSink
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(25);
+    private static readonly string[] s_jobTable = ["jobs_job"];
     private static readonly long s_idleTicks = Stopwatch.Frequency * 600;
 
     private readonly ConcurrentDictionary<long, Slot> _slots = new();
@@ -258,6 +260,7 @@ public sealed partial class PostgresProgressWriter(
 
         metrics.JobRowWrites.Increment();
         metrics.DbRoundTrips.Add(2, "progress");
+        await tableChanges.TablesChangedAsync(s_jobTable, cancellationToken);
         foreach (var line in outcome.Lines)
         {
             jobLog.Append(jobId, line.Level, line.Message);

@@ -1,4 +1,5 @@
 using Npgsql;
+using AntennaIngest.Postgres.Connections;
 using NpgsqlTypes;
 
 namespace AntennaIngest.Postgres.Writing;
@@ -14,6 +15,9 @@ internal sealed class BatchReader(NpgsqlConnection connection) : IAsyncDisposabl
 
     public int Count => _batch.BatchCommands.Count;
 
+    /// <summary>Tables the batch's statements write, for invalidating caches after its commit.</summary>
+    public HashSet<string> TablesWritten { get; } = [];
+
     public void Add(string sql, params NpgsqlParameter[] parameters) => Add(sql, null, parameters);
 
     /// <param name="parseRow">Called for each row of the statement's result; null for statements without rows.</param>
@@ -22,6 +26,7 @@ internal sealed class BatchReader(NpgsqlConnection connection) : IAsyncDisposabl
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.AddRange(parameters);
         _batch.BatchCommands.Add(command);
+        WrittenTables.AddTo(TablesWritten, sql);
         if (parseRow is not null)
         {
             _parsers.Add(parseRow);

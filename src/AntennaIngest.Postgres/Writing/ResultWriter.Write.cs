@@ -7,8 +7,8 @@ namespace AntennaIngest.Postgres.Writing;
 // Round trip 3: every write of the group as one multi-row statement per table, then COMMIT.
 public sealed partial class ResultWriter
 {
-    /// <summary>Writes and commits; returns the images that still have detections without a crop.</summary>
-    private async Task<IReadOnlySet<long>> WriteAndCommitAsync(NpgsqlConnection connection, WritePlan plan, CancellationToken cancellationToken)
+    /// <summary>Writes and commits; returns the images that still have detections without a crop, and the tables written.</summary>
+    private async Task<(IReadOnlySet<long> Crops, IReadOnlyCollection<string> Tables)> WriteAndCommitAsync(NpgsqlConnection connection, WritePlan plan, CancellationToken cancellationToken)
     {
         var crops = new HashSet<long>();
         await using var batch = new BatchReader(connection);
@@ -125,6 +125,6 @@ public sealed partial class ResultWriter
         batch.Add("COMMIT");
         await batch.ExecuteAsync(cancellationToken);
         metrics.DbRoundTrips.Increment("write");
-        return crops;
+        return (crops, batch.TablesWritten);
     }
 }

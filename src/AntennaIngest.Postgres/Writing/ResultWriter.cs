@@ -22,6 +22,7 @@ public sealed partial class ResultWriter(
     NpgsqlDataSource dataSource,
     DatabaseSettings settings,
     IngestMetrics metrics,
+    ITableChangeNotifier tableChanges,
     ILogger<ResultWriter> logger)
 {
     public async Task<IReadOnlyList<SaveOutcome>> WriteAsync(IReadOnlyList<SaveRequest> requests, CancellationToken cancellationToken)
@@ -105,11 +106,12 @@ public sealed partial class ResultWriter(
             var snapshot = await ReadAsync(connection, read, cancellationToken);
             var draft = WritePlanner.Plan(results, snapshot, settings.TimeZone);
             IReadOnlySet<long> crops = new HashSet<long>();
+            IReadOnlyCollection<string> tables = [];
             if (draft.HasWrites)
             {
                 var allocation = draft.NeedsAllocation ? await AllocateAsync(connection, draft, cancellationToken) : WriteAllocation.None;
                 FaultPoints.Hit(FaultPoints.InTransaction);
-                crops = await WriteAndCommitAsync(connection, draft.Complete(allocation), cancellationToken);
+                (crops, tables) = await WriteAndCommitAsync(connection, draft.Complete(allocation), cancellationToken);
             }
             else
             {
@@ -118,10 +120,13 @@ public sealed partial class ResultWriter(
 
             open = false;
             var duration = Stopwatch.GetElapsedTime(started);
-            if (draft.PlaceholderPipelines.Count > 0)
+            if (draft.PlaceholderPipelines.Count > 0 && await CreatePlaceholderPipelinesAsync(connection, draft.PlaceholderPipelines, cancellationToken))
             {
-                await CreatePlaceholderPipelinesAsync(connection, draft.PlaceholderPipelines, cancellationToken);
+                tables = [.. tables, .. WrittenTables.Of(WriteSql.PlaceholderPipelines)];
             }
+
+            // Before the results are acked: Antenna's processes must not keep serving cached reads of these tables.
+            await tableChanges.TablesChangedAsync(tables, cancellationToken);
 
             return draft.Outcomes(crops, duration, settings.JobLogStyle);
         }
@@ -141,7 +146,7 @@ public sealed partial class ResultWriter(
 
     // An unknown slug gets Antenna's placeholder pipeline, committed on its own: the result fails
     // anyway (the placeholder has no detection algorithm), as in Antenna.
-    private async Task CreatePlaceholderPipelinesAsync(NpgsqlConnection connection, IReadOnlyList<string> slugs, CancellationToken cancellationToken)
+    private async Task<bool> CreatePlaceholderPipelinesAsync(NpgsqlConnection connection, IReadOnlyList<string> slugs, CancellationToken cancellationToken)
     {
         await using var insert = new NpgsqlCommand(WriteSql.PlaceholderPipelines, connection);
         insert.Parameters.Add(BatchReader.Value(slugs.ToArray()));
@@ -151,6 +156,8 @@ public sealed partial class ResultWriter(
         {
             Log.PlaceholderPipelines(logger, string.Join(", ", slugs));
         }
+
+        return created > 0;
     }
 
     private static async Task RollbackQuietlyAsync(NpgsqlConnection connection)

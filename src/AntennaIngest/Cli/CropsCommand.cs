@@ -1,12 +1,14 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Metrics;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.Hosting;
 using AntennaIngest.Imaging.Fetching;
 using AntennaIngest.Imaging.Pool;
 using AntennaIngest.Imaging.Service;
 using AntennaIngest.Imaging.Storage;
 using AntennaIngest.Postgres.Connections;
 using AntennaIngest.Postgres.Crops;
+using AntennaIngest.Redis.Connections;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AntennaIngest.Cli;
@@ -28,7 +30,8 @@ internal static class CropsCommand
         }
 
         await using var dataSource = PostgresDataSource.Create(settings.Database, NullLoggerFactory.Instance);
-        var repository = new PostgresCropRepository(dataSource, settings.Database);
+        await using var redis = settings.Redis.InvalidateDjangoCache ? await RedisConnector.ConnectAsync(settings.Redis) : null;
+        var repository = new PostgresCropRepository(dataSource, settings.Database, TableChangeNotifiers.For(settings.Redis, redis, NullLoggerFactory.Instance));
         using var fetcher = new SourceFetcher();
         using var pool = new CropPool(settings.Crops.Threads, settings.Crops.QueueCapacity, settings.Crops.DecodeMemoryBudgetBytes);
         ICropStorage storage = settings.Crops.Storage == CropStorageKind.S3 ? new S3CropStorage(settings.Crops.S3!) : new FileSystemCropStorage(Path.GetFullPath(settings.Crops.MediaRoot));

@@ -19,6 +19,7 @@ using AntennaIngest.Redis.JobState;
 using AntennaIngest.Redis.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Hosting;
@@ -44,6 +45,7 @@ internal static class PipelineComposition
         services.AddSingleton<IDirtyCountSource>(sp => new RedisDirtySet(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
         services.AddSingleton<ICropScheduler>(sp => new RedisCropScheduler(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
         services.AddSingleton<ICropQueue>(sp => new RedisCropQueue(sp.GetRequiredService<IConnectionMultiplexer>(), redisDatabase));
+        services.AddSingleton<ITableChangeNotifier>(sp => TableChangeNotifiers.For(settings.Redis, sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ICropRepository, PostgresCropRepository>();
 
         AddHosted<PostgresJobLog, IJobLog>(services);

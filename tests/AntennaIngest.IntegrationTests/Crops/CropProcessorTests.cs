@@ -56,7 +56,7 @@ public sealed class CropProcessorTests
 
         Assert.Equal(new Imaging.Service.CropStatistics(0, 0, 0), statistics);
         Assert.Equal(string.Empty, await world.PathAsync(empty));
-        Assert.Empty(await new AntennaIngest.Postgres.Crops.PostgresCropRepository(world.DataSource, world.Settings).FindImagesMissingCropsAsync(null, 0, 10, CancellationToken.None));
+        Assert.Empty(await new AntennaIngest.Postgres.Crops.PostgresCropRepository(world.DataSource, world.Settings, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance).FindImagesMissingCropsAsync(null, 0, 10, CancellationToken.None));
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public sealed class CropWorld : IAsyncDisposable
     {
         settings ??= CropSettings();
         return new CropProcessor(
-            new PostgresCropRepository(DataSource, Settings),
+            new PostgresCropRepository(DataSource, Settings, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance),
             fetcher ?? new SourceFetcher(readTimeout: TimeSpan.FromSeconds(2)),
             new CropPool(settings.Threads, settings.QueueCapacity, settings.DecodeMemoryBudgetBytes),
             storage ?? new FileSystemCropStorage(MediaRoot),

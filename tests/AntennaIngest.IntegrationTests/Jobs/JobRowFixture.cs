@@ -17,9 +17,9 @@ public sealed class JobRowFixture : IAsyncDisposable
         DataSource = dataSource;
         Settings = settings;
         Metrics = new IngestMetrics(new MetricsRegistry());
-        JobLog = new PostgresJobLog(dataSource, settings, Metrics, NullLogger<PostgresJobLog>.Instance);
-        Jobs = new PostgresJobStore(dataSource, JobLog);
-        Progress = new PostgresProgressWriter(dataSource, settings, JobLog, Metrics, NullLogger<PostgresProgressWriter>.Instance);
+        JobLog = new PostgresJobLog(dataSource, settings, Metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, NullLogger<PostgresJobLog>.Instance);
+        Jobs = new PostgresJobStore(dataSource, JobLog, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance);
+        Progress = new PostgresProgressWriter(dataSource, settings, JobLog, Metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, NullLogger<PostgresProgressWriter>.Instance);
     }
 
     public TestDatabase Database { get; }

@@ -76,7 +76,7 @@ public sealed class ProgressWriterTests
         await using var first = await JobRowFixture.CreateAsync();
         var jobId = await first.JobAsync(40);
         await using var secondSource = AntennaIngest.Postgres.Connections.PostgresDataSource.Create(first.Settings, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        var second = new AntennaIngest.Postgres.Jobs.PostgresProgressWriter(secondSource, first.Settings, first.JobLog, first.Metrics, Microsoft.Extensions.Logging.Abstractions.NullLogger<AntennaIngest.Postgres.Jobs.PostgresProgressWriter>.Instance);
+        var second = new AntennaIngest.Postgres.Jobs.PostgresProgressWriter(secondSource, first.Settings, first.JobLog, first.Metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger<AntennaIngest.Postgres.Jobs.PostgresProgressWriter>.Instance);
 
         var writes = new List<Task>();
         for (var remaining = 39; remaining >= 0; remaining--)

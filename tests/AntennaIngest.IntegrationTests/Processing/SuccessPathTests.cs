@@ -26,7 +26,7 @@ public sealed class SuccessPathTests(ITestOutputHelper output)
     private static GroupCommitSaver NewSaver(JobRowFixture rows)
     {
         var settings = rows.Settings;
-        var writer = new ResultWriter(PostgresDataSource.Create(settings, NullLoggerFactory.Instance), settings, rows.Metrics, NullLogger<ResultWriter>.Instance);
+        var writer = new ResultWriter(PostgresDataSource.Create(settings, NullLoggerFactory.Instance), settings, rows.Metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, NullLogger<ResultWriter>.Instance);
         return new GroupCommitSaver(writer, settings, NullLogger<GroupCommitSaver>.Instance);
     }
 
@@ -183,8 +183,8 @@ public sealed class SuccessPathTests(ITestOutputHelper output)
         public JobRowFixtureView(JobRowFixture rows)
         {
             var dataSource = PostgresDataSource.Create(rows.Settings, NullLoggerFactory.Instance);
-            Jobs = new AntennaIngest.Postgres.Jobs.PostgresJobStore(dataSource, rows.JobLog);
-            Progress = new AntennaIngest.Postgres.Jobs.PostgresProgressWriter(dataSource, rows.Settings, rows.JobLog, rows.Metrics, NullLogger<AntennaIngest.Postgres.Jobs.PostgresProgressWriter>.Instance);
+            Jobs = new AntennaIngest.Postgres.Jobs.PostgresJobStore(dataSource, rows.JobLog, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance);
+            Progress = new AntennaIngest.Postgres.Jobs.PostgresProgressWriter(dataSource, rows.Settings, rows.JobLog, rows.Metrics, AntennaIngest.Core.Processing.NoTableChangeNotifier.Instance, NullLogger<AntennaIngest.Postgres.Jobs.PostgresProgressWriter>.Instance);
         }
 
         public AntennaIngest.Postgres.Jobs.PostgresJobStore Jobs { get; }

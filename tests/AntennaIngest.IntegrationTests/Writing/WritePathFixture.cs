@@ -90,23 +90,24 @@ public sealed class WritePathFixture : IAsyncDisposable
         return dataSource;
     }
 
-    public ResultWriter Writer(bool prepare, string? url = null)
+    /// <param name="tableChanges">Who hears about committed tables; nobody by default.</param>
+    public ResultWriter Writer(bool prepare, string? url = null, ITableChangeNotifier? tableChanges = null)
     {
         var settings = Settings(prepare, url: url);
-        return new ResultWriter(DataSource(settings), settings, Metrics, NullLogger<ResultWriter>.Instance);
+        return new ResultWriter(DataSource(settings), settings, Metrics, tableChanges ?? NoTableChangeNotifier.Instance, NullLogger<ResultWriter>.Instance);
     }
 
     public GroupCommitSaver Saver(bool prepare, int connections, int groupMax = 64, string? url = null)
     {
         var settings = Settings(prepare, connections, groupMax, url);
-        var writer = new ResultWriter(DataSource(settings), settings, Metrics, NullLogger<ResultWriter>.Instance);
+        var writer = new ResultWriter(DataSource(settings), settings, Metrics, NoTableChangeNotifier.Instance, NullLogger<ResultWriter>.Instance);
         return new GroupCommitSaver(writer, settings, NullLogger<GroupCommitSaver>.Instance);
     }
 
     public PostgresCalculatedCounts Counts()
     {
         var settings = Settings(prepare: false);
-        return new PostgresCalculatedCounts(DataSource(settings), settings, Metrics);
+        return new PostgresCalculatedCounts(DataSource(settings), settings, Metrics, NoTableChangeNotifier.Instance);
     }
 
     public static async Task<SaveOutcome> SaveAsync(ResultWriter writer, PipelineResultsResponse result) =>

@@ -104,6 +104,7 @@ class Suite:
             time.sleep(THROUGHPUT_THRESHOLD_SECONDS)
             self.settled = 0
             self.carried: set = set()
+            self.previous: dict = {}  # the snapshots the last step settled on, per copy
             self._compare(seed_report, 0, "jobs started (Antenna's job.run() on both copies)", (), antenna, binary)
             for index, step in enumerate(StepGenerator(seed, self.fixture, self.args.steps).steps(), start=1):
                 # Both copies get the same Celery task id, so their result-backend entries compare.
@@ -187,8 +188,11 @@ class Suite:
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
             acks_b += binary.take_acks()
-            diffs = self._differences(a, binary.snapshot())
+            b = binary.snapshot()
+            diffs = self._differences(a, b)
             step_diffs = compare.ack_differences(acks_a, acks_b)
+            if self.previous:
+                step_diffs += compare.cache_differences(self.previous["antenna"], a, self.previous["binary"], b)
             if getattr(step, "client_difference", None):
                 step_diffs.append(step.client_difference)
             unexplained = [d for d in diffs if d.identity() not in self.carried and not compare.accepted_by(d, self.accepted, tags)]
@@ -199,7 +203,8 @@ class Suite:
         new = [d for d in diffs if d.identity() not in self.carried] + step_diffs
         accepted = [(d, compare.accepted_by(d, self.accepted, tags)) for d in new]
         failing = [d for d, entry in accepted if entry is None]
-        self.carried = {d.identity() for d in diffs}  # acks are per step, never carried
+        self.carried = {d.identity() for d in diffs}  # acks and cache checks are per step, never carried
+        self.previous = {"antenna": a, "binary": b}
         seed_report["steps"].append({
             "index": index, "step": description, "differences": len(diffs),
             "new_accepted": sorted({entry.pattern for _, entry in accepted if entry}),

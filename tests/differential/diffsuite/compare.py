@@ -157,6 +157,31 @@ def _job_log_differences(a: dict, b: dict) -> list[Difference]:
     return diffs
 
 
+# ---------------------------------------------------------------- django-cachalot
+
+
+def cache_differences(before_a: dict, a: dict, before_b: dict, b: dict) -> list[Difference]:
+    """Every table whose rows changed since the previous snapshot must have had its cachalot key
+    bumped after that snapshot began, or Antenna's processes keep serving cached queries over it.
+    A difference is a table one copy left stale and the other did not."""
+    status_a, status_b = _cache_status(before_a, a), _cache_status(before_b, b)
+    stale = lambda status: status.startswith("stale")  # noqa: E731
+    return [Difference("cache", f"{table} invalidated after it changed", status_a.get(table, "unchanged"), status_b.get(table, "unchanged"))
+            for table in sorted(set(status_a) | set(status_b))
+            if stale(status_a.get(table, "")) != stale(status_b.get(table, ""))]
+
+
+def _cache_status(before: dict, after: dict) -> dict:
+    status = {}
+    for table, snapshot in after["db"].items():
+        if before["db"].get(table) == snapshot:
+            continue
+        stamp = after["cachalot"].get(table)
+        fresh = stamp is not None and stamp >= before["taken_at"]
+        status[table] = "invalidated" if fresh else f"stale (key {stamp!r}, change after {before['taken_at']:.3f})"
+    return status
+
+
 # ---------------------------------------------------------------- Redis, NATS
 
 

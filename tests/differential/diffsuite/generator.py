@@ -153,12 +153,11 @@ class StepGenerator:
 
     # ------------------------------------------------------------------ results
 
-    @staticmethod
-    def _replay(plan: JobPlan, result: dict, reply: str, note: str) -> Step:
-        tags = []
-        boxes = [json.dumps([d["source_image_id"], d["bbox"]], sort_keys=True) for d in result.get("detections", [])]
-        if len(boxes) != len(set(boxes)):
-            tags.append("identical-box-replay")
+    def _replay(self, plan: JobPlan, result: dict, reply: str, note: str) -> Step:
+        # A replay whose box two detections hold (listed twice in one result) updates one of them,
+        # chosen by Antenna's .first() over a sort tie: the same situation as a reuse of such a box.
+        keys = [(d["source_image_id"], json.dumps(d["bbox"], sort_keys=True)) for d in result.get("detections", [])]
+        tags = ["ambiguous-reuse"] if len(keys) != len(set(keys)) or any(k in self.doubled for k in keys) else []
         return Step("replay", plan.name, result, reply, note=note, tags=tags)
 
     @staticmethod

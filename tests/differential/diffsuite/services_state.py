@@ -1,7 +1,9 @@
 """Redis keys (with types, values and TTLs), JetStream streams and consumers, and Celery result
 backend entries of one copy, read straight from its private servers."""
 import gzip
+import hashlib
 import json
+import pickle
 import urllib.request
 import zlib
 
@@ -65,6 +67,16 @@ def _decode_string(raw: bytes | None):
         except ValueError:
             return text
     return raw.hex()
+
+
+def cachalot_stamps(url: str, tables) -> dict:
+    """django-cachalot's invalidation time of each table (its key in Django's cache, database 0), or
+    None where it has none: key ':1:' + sha1('default:<table>'), value a pickled time()."""
+    client = redis.Redis.from_url(url.rsplit("/", 1)[0] + "/0")
+    names = sorted(tables)
+    keys = [":1:" + hashlib.sha1(f"default:{t}".encode()).hexdigest() for t in names]
+    values = client.mget(keys) if keys else []
+    return {t: (pickle.loads(v) if v is not None else None) for t, v in zip(names, values)}
 
 
 def ttl_matches(a: int, b: int) -> bool:

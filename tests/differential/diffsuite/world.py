@@ -2,6 +2,7 @@
 native binary consuming real Celery messages), each with its own database, Redis and NATS."""
 import json
 import os
+import time
 import subprocess
 import uuid
 
@@ -117,8 +118,12 @@ class Copy:
         self.worker.call("ping")
 
     def snapshot(self) -> dict:
+        taken_at = time.time()  # before any read: a change the read misses happens after this
+        db = Database(self.direct_url).read()
         return {
-            "db": Database(self.direct_url).read(),
+            "taken_at": taken_at,
+            "cachalot": services_state.cachalot_stamps(self.servers.redis_url, db),
+            "db": db,
             "redis": services_state.redis_state(self.servers.redis_url, 0),
             "backend": services_state.redis_state(self.servers.redis_url, 1),
             "nats": services_state.jetstream_state(self.servers.nats_monitor_port),
