@@ -13,7 +13,8 @@
 #                                  -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2),
 #                                  -crops (create_detection_images on the same workers), -cmaN (CONN_MAX_AGE=N;
 #                                  default 60 as production), -asproposed (gevent without the asyncio fix),
-#                                  e.g. antenna-gevent-100-psycopg3-cma0)
+#                                  -poolN (its own pgbouncer with a pool of N server connections instead of
+#                                  the shared INGEST_PGBOUNCER_POOL_SIZE), e.g. antenna-gevent-100-psycopg3-cma0)
 #            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
 #   BENCH_SCHEMA=migrated: every contender's database copies one built by Antenna's own migrations
 #   (scripts/antenna-oracle.sh template) instead of tests/fixtures/antenna-schema.sql.
@@ -124,10 +125,22 @@ antenna_command() { # name
       crops) env+="BASELINE_CROPS=true " ;;
       cma[0-9]*) env+="ANTENNA_CONN_MAX_AGE=${v#cma} " ;;
       asproposed) env+="ANTENNA_GEVENT_ASYNCIO=as-proposed " ;;
+      pool[0-9]*) ;; # with_pgbouncer
       *) return 1 ;;
     esac
   done
   echo "${env}MEDIA_ROOT='$work/media-$1' '$root_dir/bench/antenna_worker/run_worker.sh' $pool $concurrency"
+}
+
+# Runs a command against a pgbouncer of its own (the shared one's settings, another pool size):
+# Antenna under gevent holds a job's log-handler lock across a database write, so with more
+# greenlets than server connections it can wait for a connection that row-lock waiters hold.
+with_pgbouncer() { # pool size, command…
+  local size=$1; shift
+  local private=(INGEST_SERVICES_DIR="$work/pgbouncer-$size" INGEST_PGBOUNCER_PORT=$(( 30000 + RANDOM % 9000 )) INGEST_PGBOUNCER_POOL_SIZE="$size")
+  env "${private[@]}" "$root_dir/scripts/services.sh" start pgbouncer
+  ( eval "$(env "${private[@]}" "$root_dir/scripts/services.sh" env)"; "$@" ) || true
+  env "${private[@]}" "$root_dir/scripts/services.sh" stop pgbouncer
 }
 
 IFS=, read -r -a selected <<< "$contenders"
@@ -156,7 +169,9 @@ for contender in "${selected[@]}"; do
       teardown copy none ;;
     antenna-prefork-*|antenna-gevent-*)
       command="$(antenna_command "$contender")" || { log "unknown contender $contender"; exit 2; }
-      if [[ $contender == *-crops* ]]; then measure "$contender" "$command" 0 --wait-crops; else measure "$contender" "$command"; fi ;;
+      run=(measure "$contender" "$command")
+      [[ $contender == *-crops* ]] && run+=(0 --wait-crops)
+      if [[ $contender =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${run[@]}"; else "${run[@]}"; fi ;;
     *) log "unknown contender $contender"; exit 2 ;;
   esac
 done
