@@ -8,6 +8,8 @@
 #   scripts/antenna-oracle.sh setup     install and extract (idempotent)
 #   scripts/antenna-oracle.sh env       print the exports (PYTHONPATH, DJANGO_SETTINGS_MODULE, ...)
 #   scripts/antenna-oracle.sh migrate <database-url>   run Antenna's own migrations on a database
+#   scripts/antenna-oracle.sh template [server-url]     print the name of an empty database built by
+#                                      Antenna's migrations (made once per commit; copy it with CREATE DATABASE … TEMPLATE)
 #   scripts/antenna-oracle.sh commit    print Antenna's commit (for reports)
 #   scripts/antenna-oracle.sh available exit 0 when Antenna's kit is found
 set -euo pipefail
@@ -72,6 +74,26 @@ export ANTENNA_PSYCOPG3_DIR='$state/psycopg3'
 EOF
 }
 
+# An empty database migrated by Antenna itself, made once per Antenna commit on the server of
+# INGEST_DIRECT_DATABASE_URL (or the given URL): built under a temporary name and renamed when
+# complete, so a run that is interrupted or a concurrent one never leaves a half-migrated template.
+template() { # server url
+  local server="${1:-${INGEST_DIRECT_DATABASE_URL:-postgres://antenna:antenna@127.0.0.1:55432/antenna}}"
+  local name="antenna_migrated_$antenna_commit" building="antenna_migrating_${antenna_commit}_$$"
+  local admin="${server%/*}/postgres"
+  if [ "$(psql "$admin" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]; then
+    log "building $name with Antenna's migrations"
+    psql "$admin" -qc "CREATE DATABASE \"$building\""
+    if ! "$0" migrate "${server%/*}/$building" > "$state/migrate-$building.log" 2>&1; then
+      psql "$admin" -qc "DROP DATABASE IF EXISTS \"$building\" WITH (FORCE)"
+      log "migrations failed (log: $state/migrate-$building.log)"; exit 1
+    fi
+    psql "$admin" -qc "ALTER DATABASE \"$building\" RENAME TO \"$name\"" 2>/dev/null \
+      || psql "$admin" -qc "DROP DATABASE IF EXISTS \"$building\" WITH (FORCE)" # another run won the race
+  fi
+  echo "$name"
+}
+
 case "${1:-}" in
   setup) setup ;;
   available) [ -d "$shared" ] ;; # exit status only: is Antenna's kit here?
@@ -84,5 +106,6 @@ case "${1:-}" in
     (cd "$ANTENNA_SOURCE_DIR" && env PYTHONPATH="$ANTENNA_PYTHONPATH" DJANGO_SETTINGS_MODULE=antenna_settings \
       DATABASE_URL="$2" /usr/bin/python3 "$kit/migrate.py")
     ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  template) setup; template "${2:-}" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: antenna-ingest (native binary) vs Antenna's Celery task with prefork -c 16
-# and with gevent -c 200 (bench/celery_baseline), plus the database's own limit (binary COPY of the
-# same rows). Every contender gets a fresh database, Redis state, JetStream task streams and queue
-# built by the same seeded workload, on the same local services.
+# Side-by-side benchmark: antenna-ingest (native binary) vs Antenna's own Celery worker (its code,
+# run from .local/antenna-oracle: bench/antenna_worker) with prefork and with the gevent proposal,
+# vs the project's re-implementation of Antenna's task (bench/celery_baseline), plus the database's
+# own limit (binary COPY of the same rows). Every contender gets a fresh database, Redis state,
+# JetStream task streams and queue built by the same seeded workload, on the same local services.
 #
 #   scripts/bench.sh            default size (~10 minutes on 2 cores)
 #   scripts/bench.sh --quick    smoke size (under 2 minutes; CI prints it, asserts nothing)
 #   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-half-rate, antenna-ingest-crops,
-#                                  antenna-ingest-summary-log, celery-prefork-16, celery-gevent-200, copy)
+#                                  antenna-ingest-summary-log, celery-prefork-16, celery-gevent-200, copy,
+#                                  antenna-prefork-N, antenna-gevent-N with variant suffixes:
+#                                  -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2),
+#                                  -crops (create_detection_images on the same workers), -cmaN (CONN_MAX_AGE=N;
+#                                  default 60 as production), -asproposed (gevent without the asyncio fix),
+#                                  -poolN (its own pgbouncer with a pool of N server connections instead of
+#                                  the shared INGEST_PGBOUNCER_POOL_SIZE), e.g. antenna-gevent-100-psycopg3-cma0)
 #            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
+#   BENCH_SCHEMA=migrated: every contender's database copies one built by Antenna's own migrations
+#   (scripts/antenna-oracle.sh template) instead of tests/fixtures/antenna-schema.sql.
 #
 # Output: results/<UTC timestamp>/{summary.md,summary.json,chart.svg,<contender>.json,<contender>.log,…}
 # and the symlink results/latest.
@@ -29,7 +38,7 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2"; shift ;;
     --binary) binary="$2"; shift ;;
     --keep) keep=true ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -63,11 +72,14 @@ cleanup_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>
 trap cleanup_server EXIT
 sleep 1
 
+template=""
+[ "${BENCH_SCHEMA:-fixture}" = migrated ] && template="$("$root_dir/scripts/antenna-oracle.sh" template)"
+
 setup() { # name
   local dir="$work/$1"
   mkdir -p "$dir"
   "$workload" setup --out "$dir" --jobs "$jobs" --images-per-job "$images" --seed "$seed" \
-    --images-dir "$images_dir" --image-base-url "http://127.0.0.1:$port/" > "$dir/setup.log"
+    --images-dir "$images_dir" --image-base-url "http://127.0.0.1:$port/" ${template:+--template-db "$template"} > "$dir/setup.log"
 }
 
 teardown() { # name queue
@@ -103,6 +115,34 @@ ingest_command() { # crops true|false, job log style antenna|summary
   echo "INGEST_CROPS=$1 INGEST_JOB_LOG=${2:-antenna} INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
 }
 
+# Antenna's own worker: antenna-POOL-CONCURRENCY[-variant…] -> its command line, or nothing.
+antenna_command() { # name
+  [[ $1 =~ ^antenna-(prefork|gevent)-([0-9]+)((-[a-z0-9]+)*)$ ]] || return 1
+  local pool=${BASH_REMATCH[1]} concurrency=${BASH_REMATCH[2]} variants=${BASH_REMATCH[3]} env="" v
+  for v in ${variants//-/ }; do
+    case "$v" in
+      psycopg2|psycopg3) env+="ANTENNA_DRIVER=$v " ;;
+      crops) env+="BASELINE_CROPS=true " ;;
+      cma[0-9]*) env+="ANTENNA_CONN_MAX_AGE=${v#cma} " ;;
+      asproposed) env+="ANTENNA_GEVENT_ASYNCIO=as-proposed " ;;
+      pool[0-9]*) ;; # with_pgbouncer
+      *) return 1 ;;
+    esac
+  done
+  echo "${env}MEDIA_ROOT='$work/media-$1' '$root_dir/bench/antenna_worker/run_worker.sh' $pool $concurrency"
+}
+
+# Runs a command against a pgbouncer of its own (the shared one's settings, another pool size):
+# Antenna under gevent holds a job's log-handler lock across a database write, so with more
+# greenlets than server connections it can wait for a connection that row-lock waiters hold.
+with_pgbouncer() { # pool size, command…
+  local size=$1; shift
+  local private=(INGEST_SERVICES_DIR="$work/pgbouncer-$size" INGEST_PGBOUNCER_PORT=$(( 30000 + RANDOM % 9000 )) INGEST_PGBOUNCER_POOL_SIZE="$size")
+  env "${private[@]}" "$root_dir/scripts/services.sh" start pgbouncer
+  ( eval "$(env "${private[@]}" "$root_dir/scripts/services.sh" env)"; "$@" ) || true
+  env "${private[@]}" "$root_dir/scripts/services.sh" stop pgbouncer
+}
+
 IFS=, read -r -a selected <<< "$contenders"
 for contender in "${selected[@]}"; do
   case "$contender" in
@@ -127,11 +167,19 @@ for contender in "${selected[@]}"; do
       setup copy
       "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed"
       teardown copy none ;;
+    antenna-prefork-*|antenna-gevent-*)
+      command="$(antenna_command "$contender")" || { log "unknown contender $contender"; exit 2; }
+      run=(measure "$contender" "$command")
+      [[ $contender == *-crops* ]] && run+=(0 --wait-crops)
+      if [[ $contender =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${run[@]}"; else "${run[@]}"; fi ;;
     *) log "unknown contender $contender"; exit 2 ;;
   esac
 done
 
-"$workload" report --dir "$out" --baseline celery-prefork-16 --order "${contenders}" \
+# Antenna's own prefork worker is the baseline when it ran; the re-implementation otherwise.
+baseline=celery-prefork-16
+[[ ,$contenders, == *,antenna-prefork-16,* ]] && baseline=antenna-prefork-16
+"$workload" report --dir "$out" --baseline "$baseline" --order "${contenders}" \
   --title "antenna-ingest vs Celery ($jobs job(s) × $images images, seed $seed$($quick && echo ', quick'))"
 $quick || ln -sfn "$stamp" "$root_dir/results/latest" # smoke runs leave the published results alone
 log "results in $out (results/latest)"

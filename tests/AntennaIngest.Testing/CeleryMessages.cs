@@ -6,9 +6,11 @@ using RabbitMQ.Client;
 namespace AntennaIngest.Testing;
 
 /// <summary>
-/// Celery protocol v2 messages as Antenna's `.delay()` publishes them through kombu 5.4:
-/// headers, basic properties, and a zlib-compressed UTF-8 JSON body `[args, kwargs, embed]`
-/// (kombu's "gzip" compression is zlib, RFC 1950).
+/// Celery protocol v2 messages as Antenna's `.delay()` publishes them through celery 5.4 and
+/// kombu 5.4: headers (`kwargsrepr` is Celery's saferepr of the kwargs), basic properties, and a
+/// zlib-compressed UTF-8 JSON body `[args, kwargs, embed]` laid out as Python's json.dumps writes
+/// it (kombu's "gzip" compression is zlib, RFC 1950). tests/celery/compare-enqueuer.sh compares
+/// them with what Antenna's own code publishes.
 /// </summary>
 public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<string, object?> Headers, byte[] Body, bool Compressed)
 {
@@ -77,7 +79,8 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             writer.WriteEndArray();
         }
 
-        var body = compress ? Zlib(json.ToArray()) : json.ToArray();
+        var text = PythonJson.WithPythonSeparators(json.GetBuffer().AsSpan(0, (int)json.Length));
+        var body = compress ? Zlib(text) : text;
         var headers = new Dictionary<string, object?>
         {
             ["lang"] = "py",
@@ -93,7 +96,7 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             ["root_id"] = taskId,
             ["parent_id"] = null,
             ["argsrepr"] = "()",
-            ["kwargsrepr"] = "{...}",
+            ["kwargsrepr"] = KwargsRepr(text),
             ["origin"] = "gen1234@antenna-web",
             ["ignore_result"] = false,
             ["replaced_task_nesting"] = 0,
@@ -106,6 +109,12 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
         }
 
         return new CeleryMessage(taskName, taskId, headers, body, compress);
+    }
+
+    private static string KwargsRepr(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return PythonRepr.SafeRepr(document.RootElement[1]);
     }
 
     public static byte[] Zlib(byte[] data)

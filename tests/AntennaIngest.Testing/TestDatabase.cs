@@ -28,19 +28,28 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public static string SchemaPath => Path.Combine(AppContext.BaseDirectory, "fixtures", "antenna-schema.sql");
 
-    public static async Task<TestDatabase> CreateAsync(string prefix = "ingest_test", bool withSchema = true)
+    /// <param name="template">
+    /// A database to copy (CREATE DATABASE … TEMPLATE), e.g. one built by Antenna's own migrations
+    /// (scripts/antenna-oracle.sh template); it then brings the schema and <paramref name="withSchema"/>
+    /// only restarts the job ids.
+    /// </param>
+    public static async Task<TestDatabase> CreateAsync(string prefix = "ingest_test", bool withSchema = true, string? template = null)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)];
         await using (var admin = NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(ServiceEndpoints.DirectUrl)))
         {
-            await using var create = admin.CreateCommand($"CREATE DATABASE \"{name}\"");
+            await using var create = admin.CreateCommand(template is null ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
             await create.ExecuteNonQueryAsync();
         }
 
         var database = new TestDatabase(name);
         if (withSchema)
         {
-            await database.ExecuteAsync(await File.ReadAllTextAsync(SchemaPath));
+            if (template is null)
+            {
+                await database.ExecuteAsync(await File.ReadAllTextAsync(SchemaPath));
+            }
+
             // Job ids name shared resources (NATS stream job_{id}, Redis job:{id}:*): tests running
             // in parallel on their own databases must not all start at job 1.
             await database.ExecuteAsync($"ALTER TABLE jobs_job ALTER COLUMN id RESTART WITH {Random.Shared.NextInt64(1_000, 1L << 40)}");

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using AntennaIngest.Testing;
 using AntennaIngest.Workload.Setup;
 
 namespace AntennaIngest.Workload.Generation;
@@ -39,7 +40,7 @@ public static class ResultWriter
         writer.WriteString("pipeline", pipeline.Slug);
         writer.WriteStartObject("algorithms");
         writer.WriteEndObject();
-        writer.WriteNumber("total_time", spec.TotalTime);
+        WriteFloat(writer, "total_time", spec.TotalTime);
         writer.WriteStartArray("source_images");
         writer.WriteStartObject();
         writer.WriteString("id", imageId);
@@ -52,12 +53,12 @@ public static class ResultWriter
             writer.WriteStartObject();
             writer.WriteString("source_image_id", imageId);
             writer.WriteStartObject("bbox");
-            writer.WriteNumber("x1", detection.X1);
-            writer.WriteNumber("y1", detection.Y1);
-            writer.WriteNumber("x2", detection.X2);
-            writer.WriteNumber("y2", detection.Y2);
+            WriteFloat(writer, "x1", detection.X1);
+            WriteFloat(writer, "y1", detection.Y1);
+            WriteFloat(writer, "x2", detection.X2);
+            WriteFloat(writer, "y2", detection.Y2);
             writer.WriteEndObject();
-            writer.WriteNumber("inference_time", detection.InferenceTime);
+            WriteFloat(writer, "inference_time", detection.InferenceTime);
             WriteAlgorithm(writer, pipeline.Detector);
             WriteTimestamp(writer, detection.Timestamp, shape);
             writer.WriteNull("crop_image_url");
@@ -92,14 +93,14 @@ public static class ResultWriter
         writer.WriteStringValue(Taxonomy.NonMoth);
         writer.WriteEndArray();
         writer.WriteStartArray("scores");
-        writer.WriteNumberValue(detection.MothScore);
-        writer.WriteNumberValue(1 - detection.MothScore);
+        WriteFloatValue(writer, detection.MothScore);
+        WriteFloatValue(writer, 1 - detection.MothScore);
         writer.WriteEndArray();
         writer.WriteStartArray("logits");
-        writer.WriteNumberValue(detection.MothLogit);
-        writer.WriteNumberValue(detection.NonMothLogit);
+        WriteFloatValue(writer, detection.MothLogit);
+        WriteFloatValue(writer, detection.NonMothLogit);
         writer.WriteEndArray();
-        writer.WriteNumber("inference_time", 0.02);
+        WriteFloat(writer, "inference_time", 0.02);
         WriteAlgorithm(writer, algorithm);
         writer.WriteBoolean("terminal", false);
         WriteTimestamp(writer, detection.BinaryTimestamp, shape);
@@ -114,23 +115,33 @@ public static class ResultWriter
         writer.WriteStartArray("scores");
         foreach (var score in species.Scores)
         {
-            writer.WriteNumberValue(score);
+            WriteFloatValue(writer, score);
         }
 
         writer.WriteEndArray();
         writer.WriteStartArray("logits");
         foreach (var logit in species.Logits)
         {
-            writer.WriteNumberValue(logit);
+            WriteFloatValue(writer, logit);
         }
 
         writer.WriteEndArray();
-        writer.WriteNumber("inference_time", 0.05);
+        WriteFloat(writer, "inference_time", 0.05);
         WriteAlgorithm(writer, algorithm);
         writer.WriteBoolean("terminal", true);
         WriteTimestamp(writer, species.Timestamp, shape);
         writer.WriteEndObject();
     }
+
+    // Python's repr of each float, as kombu writes it (991.0, not 991; 1e-05, not 1E-05).
+    private static void WriteFloat(Utf8JsonWriter writer, string name, double value)
+    {
+        writer.WritePropertyName(name);
+        WriteFloatValue(writer, value);
+    }
+
+    private static void WriteFloatValue(Utf8JsonWriter writer, double value) =>
+        writer.WriteRawValue(PythonRepr.OfDouble(value), skipInputValidation: true);
 
     private static void WriteAlgorithm(Utf8JsonWriter writer, AlgorithmPlan algorithm)
     {

@@ -19,6 +19,7 @@ public static class SetupCommand
         """
         setup --out DIR [--jobs 2] [--images-per-job 100] [--seed 1] [--projects 1] [--deployments 2]
               [--database-url postgres://… (an existing database; default: a new one)] [--species-labels 3000]
+              [--template-db NAME (the new database copies NAME, e.g. Antenna-migrated: scripts/antenna-oracle.sh template)]
               [--image-base-url http://127.0.0.1:58480/] [--images-dir DIR] [--ack-wait 7200] [--job-id-base N]
         """;
 
@@ -36,7 +37,8 @@ public static class SetupCommand
             ImageBaseUrl: options.Get("image-base-url", "http://127.0.0.1:58480/"),
             ImagesDir: options.Get("images-dir"),
             AckWaitSeconds: options.Number("ack-wait", 7200),
-            JobIdBase: options.BigNumber("job-id-base", 0));
+            JobIdBase: options.BigNumber("job-id-base", 0),
+            TemplateDatabase: options.Get("template-db"));
         options.EnsureAllRead();
         var manifest = await BuildAsync(settings, Console.Out, CancellationToken.None);
         Console.WriteLine($"setup: database {manifest.Database}, {manifest.Jobs.Count} job(s), {manifest.ImageCount} images -> {Path.Combine(settings.Out, "manifest.json")}");
@@ -58,7 +60,7 @@ public static class SetupCommand
         string directUrl;
         if (settings.DatabaseUrl is null)
         {
-            var database = await TestDatabase.CreateAsync("workload");
+            var database = await TestDatabase.CreateAsync("workload", template: settings.TemplateDatabase);
             directUrl = database.DirectUrl;
             await database.DataSource.DisposeAsync();
         }
@@ -304,4 +306,5 @@ public sealed record SetupSettings(
     string ImageBaseUrl,
     string? ImagesDir,
     int AckWaitSeconds,
-    long JobIdBase);
+    long JobIdBase,
+    string? TemplateDatabase = null);
