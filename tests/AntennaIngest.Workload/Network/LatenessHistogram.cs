@@ -42,7 +42,7 @@ public sealed class LatenessHistogram
             seen += Interlocked.Read(ref _buckets[i]);
             if (seen >= rank)
             {
-                return (i + 1) * BucketMicroseconds;
+                return Math.Min((i + 1) * BucketMicroseconds, MaxMicroseconds);
             }
         }
 
