@@ -88,7 +88,7 @@ public sealed record ContenderResult
 
     public double PeakRssMb { get; init; }
 
-    /// <summary>Peak of the PSS summed over the contender's processes (shared pages split between them), sampled once a second.</summary>
+    /// <summary>Peak of the PSS summed over the contender's processes (shared pages split between them), sampled once a second and at the end of the run.</summary>
     public double PeakPssMb { get; init; }
 
     /// <summary>Peak PSS of the largest single contender process.</summary>
@@ -102,6 +102,7 @@ public sealed record ContenderResult
     /// <summary>Busy CPU seconds of the whole host from contender start to the end of the run (all services, proxies and the harness included).</summary>
     public double HostCpuSeconds { get; init; }
 
+    [System.Text.Json.Serialization.JsonPropertyName("host_cpu_seconds_per_1000_results")] // the naming policy would write "per1000"
     public double HostCpuSecondsPer1000Results { get; init; }
 
     /// <summary>How the contender's connections to the services were delayed (direct when added_rtt_ms is 0).</summary>

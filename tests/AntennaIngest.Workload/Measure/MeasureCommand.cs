@@ -205,6 +205,7 @@ public static partial class MeasureCommand
 
         var endNs = Clock();
         var hostCpu = HostCpu.BusySeconds() - hostCpuAtStart;
+        sampler.Sample(withPss: true); // PSS is sampled once a second: a short run's end state would be missed
         Console.Error.WriteLine();
         var exitCode = await StopAsync(process);
         var networkReport = await network.StopAsync();

@@ -33,6 +33,7 @@ public static class DelayProxyCommand
             throw new UsageException("--listen-port needs exactly one target");
         }
 
+        await DelayProxyWarmUp.RunAsync();
         var proxies = new List<DelayProxy>();
         foreach (var target in targets)
         {

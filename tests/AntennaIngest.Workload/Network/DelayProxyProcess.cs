@@ -33,6 +33,11 @@ public sealed class DelayProxyProcess : IAsyncDisposable
 
         arguments.AddRange(["delay-proxy", "--until-stdin-closes", "--delay-ms", addedRttMs.ToString(CultureInfo.InvariantCulture), "--targets", string.Join(',', targets.Select(t => $"{t.Name}={t.Host}:{t.Port}"))]);
         var start = Environment.IsPrivilegedProcess ? new ProcessStartInfo("nice", ["-n", "-5", self, .. arguments]) : new ProcessStartInfo(self, arguments);
+
+        // Socket continuations run on the epoll threads instead of hopping to the thread pool:
+        // every continuation here only hands data on, and the hop cost the proxy a third of its
+        // CPU per chunk (measured with redis-benchmark through it).
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
         start.UseShellExecute = false;

@@ -23,7 +23,11 @@ internal sealed class DelayedDirection : IDelayedDelivery
     private readonly Socket _to;
     private readonly DelayScheduler? _scheduler;
     private readonly TrafficCounter _counter;
-    private readonly Channel<Chunk> _ready = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: a due chunk is sent by the scheduler thread itself when the
+    // writer is idle and the socket has room (a non-blocking send), saving a thread-pool hop in
+    // latency and CPU; a full socket makes the send asynchronous, so a slow receiver still holds
+    // up only its own connection.
+    private readonly Channel<Chunk> _ready = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _drained = new(0);
     private long _buffered;
 
@@ -70,12 +74,18 @@ internal sealed class DelayedDirection : IDelayedDelivery
     {
         try
         {
+            var read = 0;
             while (!_connection.Aborted)
             {
-                // A zero-byte read waits for data without holding a buffer: idle connections cost no memory.
-                await _from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                // A zero-byte read waits for data without holding a buffer, so idle connections
+                // cost no memory; after a full chunk more is likely waiting, so it is skipped.
+                if (read < ChunkBytes)
+                {
+                    await _from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                }
+
                 var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                var read = await _from.ReceiveAsync(buffer, SocketFlags.None);
+                read = await _from.ReceiveAsync(buffer, SocketFlags.None);
                 if (read == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
