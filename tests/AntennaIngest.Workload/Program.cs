@@ -16,6 +16,7 @@ var usage =
       {EnqueueCommand.Usage}
       {VerifyCommand.Usage}
       {MeasureCommand.Usage}
+      {AntennaIngest.Workload.Network.DelayProxyCommand.Usage}
       {CopyCommand.Usage}
       {ReportCommand.Usage}
       {CleanupCommand.Usage}
@@ -38,6 +39,7 @@ try
         "enqueue" => await EnqueueCommand.RunAsync(options),
         "verify" => await VerifyCommand.RunAsync(options),
         "measure" => await MeasureCommand.RunAsync(options),
+        "delay-proxy" => await AntennaIngest.Workload.Network.DelayProxyCommand.RunAsync(options),
         "copy" => await CopyCommand.RunAsync(options),
         "report" => await ReportCommand.RunAsync(options),
         "cleanup" => await CleanupCommand.RunAsync(options),

@@ -11,19 +11,22 @@ using AntennaIngest.Workload.Verify;
 namespace AntennaIngest.Workload.Measure;
 
 /// <summary>
-/// `measure`: runs one contender against a set-up database. Puts a round-trip counting proxy in
-/// front of pgbouncer (the contender's DATABASE_URL points at it), watches acks on `$JS.ACK.>`,
-/// enqueues the results (all before the contender starts, or paced while it runs), samples
-/// connections, pool use, memory and CPU of the contender's process session, stops the
-/// contender when every result is acked (or it stalls), then runs the invariant checker.
+/// `measure`: runs one contender against a set-up database. With --delay-ms, the contender reaches
+/// pgbouncer, Redis, NATS and RabbitMQ through delaying proxies (<see cref="ContenderNetwork"/>);
+/// the harness stays direct. Watches acks on `$JS.ACK.>`, enqueues the results (all before the
+/// contender starts, or paced while it runs), samples connections, pool use, memory and CPU of
+/// the contender's process session and the host's CPU, stops the contender when every result is
+/// acked (or it stalls), counts its queries from pgbouncer's SHOW STATS (nothing counts in its
+/// path), then runs the invariant checker.
 /// </summary>
-public static class MeasureCommand
+public static partial class MeasureCommand
 {
     public const string Usage =
         """
         measure --manifest FILE --out DIR --contender NAME --command "SHELL COMMAND" [--seed 1] [--target celery|jetstream]
                 [--queue ml_results] [--rate 0] [--timeout 600] [--first-ack-timeout 60] [--stall-timeout 60] [--poll-ms 250]
                 [--wait-crops (keep the contender running until every detection has its crop; throughput counts until then)]
+                [--delay-ms 0 (round trip added to the contender's connections to pgbouncer, Redis, NATS and RabbitMQ by user-space proxies; 0 = direct)]
         """;
 
     public static async Task<int> RunAsync(Options options)
@@ -40,26 +43,25 @@ public static class MeasureCommand
             TimeSpan.FromSeconds(options.Fraction("stall-timeout", 60)),
             TimeSpan.FromMilliseconds(options.Number("poll-ms", 250)),
             options.Flag("wait-crops"));
+        var addedRttMs = options.Fraction("delay-ms", 0);
         options.EnsureAllRead();
         Directory.CreateDirectory(output);
 
-        var result = await MeasureAsync(manifest, new ResultSource(manifest, seed), enqueueSettings, contender, command, limits, output);
+        var result = await MeasureAsync(manifest, new ResultSource(manifest, seed), enqueueSettings, contender, command, limits, output, addedRttMs);
         await File.WriteAllBytesAsync(Path.Combine(output, $"{contender}.json"), JsonSerializer.SerializeToUtf8Bytes(result, WorkloadJson.Default.ContenderResult));
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"measure {contender}: {result.Status} {result.Message} — {result.Acked}/{result.Results} acked, {result.ResultsPerMinute:F0} results/min, p50/p95/p99 {result.LatencyMs.P50:F0}/{result.LatencyMs.P95:F0}/{result.LatencyMs.P99:F0} ms, {result.RoundTripsPerResult:F1} RT/result, peak {result.PeakServerConnections} server conns, {result.PeakRssMb:F0} MB RSS, {result.CpuSeconds:F1} CPU s, {result.VerifyViolations} invariant violations"));
+                $"measure {contender}: {result.Status} {result.Message} — {result.Acked}/{result.Results} acked, {result.ResultsPerMinute:F0} results/min, p50/p95/p99 {result.LatencyMs.P50:F0}/{result.LatencyMs.P95:F0}/{result.LatencyMs.P99:F0} ms, {result.ResultsPerMinuteFromStart:F0} results/min from start, {result.RoundTripsPerResult:F1} queries/result, peak {result.PeakServerConnections} server conns, {result.PeakRssMb:F0} MB RSS, {result.PeakPssMb:F0} MB PSS, {result.CpuSeconds:F1} CPU s, host {result.HostCpuSecondsPer1000Results:F1} CPU s/1000 results, added RTT {result.Network.AddedRttMs} ms (proxy {result.Network.ProxyCpuSeconds:F2} CPU s), {result.VerifyViolations} invariant violations"));
         return result.Status is "ok" or "skipped" ? 0 : 1;
     }
 
-    public static async Task<ContenderResult> MeasureAsync(Manifest manifest, ResultSource source, EnqueueSettings enqueueSettings, string contender, string command, Limits limits, string output)
+    public static async Task<ContenderResult> MeasureAsync(Manifest manifest, ResultSource source, EnqueueSettings enqueueSettings, string contender, string command, Limits limits, string output, double addedRttMs = 0)
     {
         var clockStart = EnqueueCommand.UnixNanoseconds();
         var stopwatch = Stopwatch.StartNew();
         long Clock() => clockStart + (stopwatch.ElapsedTicks * (1_000_000_000L / Stopwatch.Frequency));
 
-        var pgbouncer = new Uri(manifest.PgbouncerUrl);
-        await using var proxy = new PgRoundTripCounter(pgbouncer.Host, pgbouncer.Port);
         await using var nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-workload-acks");
         await using var acks = new AckObserver(nats, Clock);
         await acks.StartAsync(manifest.Jobs.Select(j => $"job_{j.Id}"), CancellationToken.None);
@@ -86,9 +88,21 @@ public static class MeasureCommand
         }
 
         var logPath = Path.Combine(output, $"{contender}.log");
-        var process = StartContender(command, proxy.Through(manifest.PgbouncerUrl), enqueueSettings, manifest, logPath);
+        await using var network = await ContenderNetwork.StartAsync(addedRttMs, manifest, enqueueSettings.BrokerUrl);
+        var pgbouncerBefore = await PgbouncerStats.ReadAsync(ServiceEndpoints.PgbouncerAdminUrl, manifest.Database, CancellationToken.None);
+        var process = StartContender(command, network.Environment, enqueueSettings, manifest, logPath);
         var startNs = Clock();
+        var hostCpuAtStart = HostCpu.BusySeconds();
         var sampler = new ProcessTreeSampler(process.Id);
+        var samples = 0;
+        var samplesPerSecond = Math.Max(1, (int)(1000 / limits.Poll.TotalMilliseconds));
+        bool SampleProcesses()
+        {
+            var everySecond = samples++ % samplesPerSecond == 0;
+            sampler.Sample(withPss: everySecond);
+            return everySecond;
+        }
+
         if (enqueueSettings.Rate > 0)
         {
             pacedEnqueue = enqueuer.RunAsync(Clock, OnEnqueued, CancellationToken.None);
@@ -100,13 +114,12 @@ public static class MeasureCommand
         var lastProgress = Stopwatch.StartNew();
         var progressLine = Stopwatch.StartNew();
         var lastAcked = 0;
-        var poolTick = 0;
         while (true)
         {
             await Task.Delay(limits.Poll);
-            sampler.Sample();
+            var everySecond = SampleProcesses();
             await connections.SampleDatabaseAsync(CancellationToken.None);
-            if (poolTick++ % Math.Max(1, (int)(1000 / limits.Poll.TotalMilliseconds)) == 0)
+            if (everySecond)
             {
                 await connections.SamplePoolsAsync(CancellationToken.None);
             }
@@ -177,7 +190,7 @@ public static class MeasureCommand
                     break;
                 }
 
-                sampler.Sample();
+                SampleProcesses();
                 Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{contender}: all acked; {cropsMade} crops made, {cropsMissing} to go, {elapsed.TotalSeconds:F0} s   "));
                 await Task.Delay(limits.Poll);
             }
@@ -191,11 +204,14 @@ public static class MeasureCommand
         }
 
         var endNs = Clock();
+        var hostCpu = HostCpu.BusySeconds() - hostCpuAtStart;
+        sampler.Sample(withPss: true); // PSS is sampled once a second: a short run's end state would be missed
         Console.Error.WriteLine();
         var exitCode = await StopAsync(process);
+        var networkReport = await network.StopAsync();
+        var pgbouncerAfter = await PgbouncerStats.ReadAsync(ServiceEndpoints.PgbouncerAdminUrl, manifest.Database, CancellationToken.None);
         expectations ??= await pacedEnqueue!;
         var (firstAck, kinds) = acks.Snapshot();
-        var roundTrips = proxy.RoundTrips;
         await WriteAcksAsync(Path.Combine(output, $"{contender}-acks.tsv"), expectations, firstAck, enqueued);
 
         VerifyReport? report = null;
@@ -207,113 +223,49 @@ public static class MeasureCommand
             await File.WriteAllTextAsync(Path.Combine(output, $"{contender}-verify.txt"), writer.ToString());
         }
 
-        var result = Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, roundTrips, proxy.ConnectionsOpened, connections, sampler, report, exitCode);
-        if (!limits.WaitCrops)
+        var result = Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, connections, sampler, report, exitCode);
+        result = WithPgbouncerCounts(result, pgbouncerBefore, pgbouncerAfter) with
         {
-            return result;
+            HostCpuSeconds = hostCpu,
+            HostCpuSecondsPer1000Results = result.Acked > 0 ? hostCpu / result.Acked * 1000 : 0,
+            Network = networkReport,
+            ProxyConnections = networkReport.Proxies.FirstOrDefault(p => p.Name == "pgbouncer")?.Connections ?? 0,
+        };
+        if (!limits.WaitCrops || cropsDoneNs == 0)
+        {
+            return result with { CropsMade = cropsMade, CropsMissing = cropsMissing };
         }
 
+        // The run ends at the last crop: every clock but first → last ack stops there.
         var firstAckNs = firstAck.Count > 0 ? firstAck.Values.Min() : 0;
         var window = cropsDoneNs > firstAckNs && firstAckNs > 0 ? (cropsDoneNs - firstAckNs) / 1e9 : result.WindowSeconds;
+        var fromStart = (cropsDoneNs - startNs) / 1e9;
+        var fromEnqueue = result.SecondsFromEnqueueStart > 0 ? result.SecondsFromEnqueueStart + ((cropsDoneNs - startNs) / 1e9) - result.SecondsFromStart : 0;
         return result with
         {
             CropsMade = cropsMade,
             CropsMissing = cropsMissing,
-            UntilCropsDone = cropsDoneNs > 0,
+            UntilCropsDone = true,
             WindowSeconds = window,
-            ResultsPerMinute = cropsDoneNs > 0 && window > 0 ? (result.Acked - 1) / window * 60 : result.ResultsPerMinute,
-            RowsPerSecond = cropsDoneNs > 0 && window > 0 ? result.RowsPerSecond * result.WindowSeconds / window : result.RowsPerSecond,
+            ResultsPerMinute = window > 0 ? (result.Acked - 1) / window * 60 : result.ResultsPerMinute,
+            ResultsPerMinuteFromStart = fromStart > 0 ? result.Acked / fromStart * 60 : 0,
+            SecondsFromStart = fromStart,
+            ResultsPerMinuteFromEnqueueStart = fromEnqueue > 0 ? result.Acked / fromEnqueue * 60 : 0,
+            SecondsFromEnqueueStart = fromEnqueue,
+            RowsPerSecond = window > 0 ? result.RowsPerSecond * result.WindowSeconds / window : result.RowsPerSecond,
         };
     }
 
-    private static ContenderResult Summarize(
-        string contender,
-        string status,
-        string message,
-        EnqueueSettings settings,
-        Expectations expectations,
-        Dictionary<string, long> firstAck,
-        Dictionary<string, int> kinds,
-        Dictionary<string, (long Ns, int Bytes)> enqueued,
-        long startNs,
-        long endNs,
-        long roundTrips,
-        long proxyConnections,
-        ConnectionSampler connections,
-        ProcessTreeSampler sampler,
-        VerifyReport? report,
-        int? exitCode)
-    {
-        var latencies = new List<double>();
-        var small = new List<double>();
-        long rows = 0;
-        long bytes = 0;
-        foreach (var result in expectations.Results)
-        {
-            if (!firstAck.TryGetValue(result.ReplySubject, out var ack) || !enqueued.TryGetValue(result.ReplySubject, out var sent))
-            {
-                continue;
-            }
-
-            var ms = (ack - sent.Ns) / 1e6;
-            latencies.Add(ms);
-            if (result.Bytes <= 10 * 1024)
-            {
-                small.Add(ms);
-            }
-
-            rows += result.Error ? 0 : result.Detections == 0 ? 1 : (2L * result.Detections) + result.Classifications;
-            bytes += result.Bytes;
-        }
-
-        var ackTimes = expectations.Results.Where(r => firstAck.ContainsKey(r.ReplySubject)).Select(r => firstAck[r.ReplySubject]).Order().ToList();
-        var window = ackTimes.Count > 1 ? (ackTimes[^1] - ackTimes[0]) / 1e9 : 0;
-        var perSecond = window > 0 ? (ackTimes.Count - 1) / window : 0;
-        return new ContenderResult
-        {
-            Contender = contender,
-            Status = status,
-            Message = message,
-            Mode = settings.Rate > 0 ? "paced" : "backlog",
-            Rate = settings.Rate,
-            Results = expectations.Results.Count,
-            Acked = latencies.Count,
-            Unacked = expectations.Results.Count - latencies.Count,
-            Terminated = kinds.GetValueOrDefault("+TERM"),
-            Naks = kinds.GetValueOrDefault("+NAK"),
-            ResultsPerMinute = perSecond * 60,
-            WindowSeconds = window,
-            StartupSeconds = ackTimes.Count > 0 ? (ackTimes[0] - startNs) / 1e9 : 0,
-            WallSeconds = (endNs - startNs) / 1e9,
-            LatencyMs = Percentiles.Of(latencies),
-            SmallLatencyMs = Percentiles.Of(small),
-            RoundTrips = roundTrips,
-            RoundTripsPerResult = latencies.Count > 0 ? (double)roundTrips / latencies.Count : 0,
-            ProxyConnections = proxyConnections,
-            PeakServerConnections = connections.PeakServerConnections,
-            PoolPeakClientActive = connections.PeakClientActive,
-            PoolPeakClientWaiting = connections.PeakClientWaiting,
-            PoolPeakServerActive = connections.PeakServerActive,
-            PoolMaxWaitSeconds = connections.PeakMaxWaitSeconds,
-            PeakRssMb = sampler.PeakRssBytes / (1024.0 * 1024.0),
-            PeakProcesses = sampler.PeakProcesses,
-            CpuSeconds = sampler.CpuSeconds,
-            DataRows = rows,
-            RowsPerSecond = window > 0 ? rows / window : 0,
-            MegabytesPerSecond = window > 0 ? bytes / 1e6 / window : 0,
-            VerifyViolations = report?.Violations ?? 0,
-            VerifyFailures = report?.Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}").ToList() ?? [],
-            ExitCode = exitCode,
-            AckKinds = kinds,
-        };
-    }
-
-    private static Process StartContender(string command, string databaseUrl, EnqueueSettings settings, Manifest manifest, string logPath)
+    private static Process StartContender(string command, IReadOnlyDictionary<string, string> serviceUrls, EnqueueSettings settings, Manifest manifest, string logPath)
     {
         // setsid: the contender and all its workers share one session, which the sampler follows and the stop signals.
         var start = new ProcessStartInfo("setsid", ["bash", "-c", $"exec >>'{logPath}' 2>&1; {command}"]) { UseShellExecute = false };
-        start.Environment["DATABASE_URL"] = databaseUrl;
-        start.Environment["BENCH_DATABASE_URL"] = databaseUrl;
+        foreach (var (variable, url) in serviceUrls)
+        {
+            start.Environment[variable] = url;
+        }
+
+        start.Environment["BENCH_DATABASE_URL"] = serviceUrls["DATABASE_URL"];
         start.Environment["BENCH_DIRECT_DATABASE_URL"] = manifest.DirectUrl;
         start.Environment["BENCH_QUEUE"] = settings.Queue;
         start.Environment["INGEST_CELERY_QUEUE"] = settings.Queue;

@@ -43,4 +43,5 @@ public sealed record ImagePlan(int Index, long Id, int Width, int Height, string
 [JsonSerializable(typeof(List<Measure.ContenderResult>))]
 [JsonSerializable(typeof(Verify.VerifyReport))]
 [JsonSerializable(typeof(Copy.CopyResult))]
+[JsonSerializable(typeof(Network.DelayProxyReport))]
 public sealed partial class WorkloadJson : JsonSerializerContext;
