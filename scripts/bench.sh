@@ -1,40 +1,47 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: antenna-ingest (native binary) vs Antenna's own Celery worker (its code,
-# run from .local/antenna-oracle: bench/antenna_worker) with prefork and with the gevent proposal,
-# vs the project's re-implementation of Antenna's task (bench/celery_baseline), plus the database's
-# own limit (binary COPY of the same rows). Every contender gets a fresh database, Redis state,
-# JetStream task streams and queue built by the same seeded workload, on the same local services.
+# Benchmark v2: antenna-ingest (the native binary) against Antenna's own Celery worker (Antenna
+# 731cc2a2 from ../shared/antenna, run as production runs it: prefork -c 16, or gevent at -c 100 /
+# 200 as the gevent proposal, RolnickLab/antenna#1230, suggests), each with the same added network
+# round trip to pgbouncer, Redis, NATS and RabbitMQ, repeated in alternating order.
+# Every run gets a fresh database, Redis state, JetStream task streams and queue built by the same
+# seeded workload; the backlog is enqueued before the contender starts; the clock runs from the
+# contender's start to its last ack. Measurement (pgbouncer counters, /proc, acks) stays outside
+# the contender's path.
 #
-#   scripts/bench.sh            default size (~10 minutes on 2 cores)
-#   scripts/bench.sh --quick    smoke size (under 2 minutes; CI prints it, asserts nothing)
-#   options: --contenders a,b,c   (antenna-ingest, antenna-ingest-half-rate, antenna-ingest-crops,
-#                                  antenna-ingest-summary-log, celery-prefork-16, celery-gevent-200, copy,
-#                                  antenna-prefork-N, antenna-gevent-N with variant suffixes:
-#                                  -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2),
-#                                  -crops (create_detection_images on the same workers), -cmaN (CONN_MAX_AGE=N;
-#                                  default 60 as production), -asproposed (gevent without the asyncio fix),
-#                                  -poolN (its own pgbouncer with a pool of N server connections instead of
-#                                  the shared INGEST_PGBOUNCER_POOL_SIZE), e.g. antenna-gevent-100-psycopg3-cma0)
-#            --jobs N --images-per-job M --seed S --binary PATH --keep (keep databases)
-#   BENCH_SCHEMA=migrated: every contender's database copies one built by Antenna's own migrations
-#   (scripts/antenna-oracle.sh template) instead of tests/fixtures/antenna-schema.sql.
+#   scripts/bench.sh            the full matrix (about an hour on 2 cores)
+#   scripts/bench.sh --quick    CI smoke: antenna-ingest and Antenna prefork-16, 0 and 2 ms, once (< 3 min)
+#   options: --repetitions N (3)  --delays 0,0.5,2  --contenders a,b  --variants a,b (at --variant-delay)
+#            --paced-delay D (0.5; "none" skips latency runs)  --no-copy  --seed S  --binary PATH  --keep
+#   contenders: antenna-ingest[-crops], and Antenna's worker antenna-(prefork|gevent)-N with suffixes
+#     -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2, with psycogreen under gevent),
+#     -crops (create_detection_images on the same workers), -cmaN (CONN_MAX_AGE=N; default 60 as
+#     production), -asproposed (gevent without the per-greenlet asyncio fix: Antenna's ack fails),
+#     -poolN (a pgbouncer of its own with N server connections instead of the shared pool of 20:
+#     Antenna under gevent deadlocks with more greenlets than server connections; bench/antenna_worker/README.md)
+#   BENCH_SCHEMA=fixture: databases from tests/fixtures/antenna-schema.sql instead of Antenna's migrations
 #
-# Output: results/<UTC timestamp>/{summary.md,summary.json,chart.svg,<contender>.json,<contender>.log,…}
-# and the symlink results/latest.
+# Output: results/<UTC stamp>/{summary.md,summary.json,throughput-vs-delay.svg,latency-cdf.svg,
+# versions.json,copy.json,runs/<n>-<contender>-d<delay>-r<rep>/…} and the symlink results/latest.
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
 
-quick=false
-contenders="antenna-ingest,antenna-ingest-half-rate,antenna-ingest-crops,celery-prefork-16,celery-gevent-200,copy"
-jobs=""; images=""; seed=1; keep=false
+quick=false keep=false copy=true seed=1 repetitions=3
+delays="0,0.5,2"
+contenders="antenna-ingest,antenna-prefork-16,antenna-gevent-100-pool100"
+variants="antenna-gevent-200-pool200,antenna-gevent-100-pool100-psycopg3,antenna-gevent-100-pool100-cma0,antenna-prefork-16-crops,antenna-ingest-crops"
+variant_delay=0.5 paced_delay=0.5
 binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true ;;
+    --repetitions) repetitions="$2"; shift ;;
+    --delays) delays="$2"; shift ;;
     --contenders) contenders="$2"; shift ;;
-    --jobs) jobs="$2"; shift ;;
-    --images-per-job) images="$2"; shift ;;
+    --variants) variants="$2"; shift ;;
+    --variant-delay) variant_delay="$2"; shift ;;
+    --paced-delay) paced_delay="$2"; shift ;;
+    --no-copy) copy=false ;;
     --seed) seed="$2"; shift ;;
     --binary) binary="$2"; shift ;;
     --keep) keep=true ;;
@@ -44,15 +51,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 if $quick; then
-  jobs="${jobs:-1}"; images="${images:-40}"; timeout=90; stall=30; first_ack=10
-else
-  jobs="${jobs:-4}"; images="${images:-200}"; timeout=400; stall=60; first_ack=45
+  repetitions=1 delays="0,2" contenders="antenna-ingest,antenna-prefork-16" variants="" paced_delay=none copy=false
 fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
 "$root_dir/scripts/services.sh" up
 eval "$("$root_dir/scripts/services.sh" env)"
+"$root_dir/scripts/antenna-oracle.sh" setup
 pool_size="${INGEST_PGBOUNCER_POOL_SIZE:-20}"
 
 log "building the workload tool"
@@ -63,7 +69,7 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$root_dir/results/$stamp"
 work="$root_dir/results/tmp/$stamp"
 images_dir="$root_dir/results/tmp/images"
-mkdir -p "$out" "$work"
+mkdir -p "$out/runs" "$work"
 
 port=$(( 40000 + RANDOM % 20000 ))
 "$workload" serve --images-dir "$images_dir" --port "$port" --seed "$seed" > "$work/serve.log" 2>&1 &
@@ -72,52 +78,47 @@ cleanup_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>
 trap cleanup_server EXIT
 sleep 1
 
+"$root_dir/scripts/bench-versions.sh" "$binary" > "$out/versions.json"
+
+# Every contender's database copies one built by Antenna's own migrations (all its tables and indexes).
 template=""
-[ "${BENCH_SCHEMA:-fixture}" = migrated ] && template="$("$root_dir/scripts/antenna-oracle.sh" template)"
-
-setup() { # name
-  local dir="$work/$1"
-  mkdir -p "$dir"
-  "$workload" setup --out "$dir" --jobs "$jobs" --images-per-job "$images" --seed "$seed" \
-    --images-dir "$images_dir" --image-base-url "http://127.0.0.1:$port/" ${template:+--template-db "$template"} > "$dir/setup.log"
+[ "${BENCH_SCHEMA:-migrated}" = migrated ] && template="$("$root_dir/scripts/antenna-oracle.sh" template)"
+setup() { # dir jobs images_per_job
+  "$workload" setup --out "$1" --jobs "$2" --images-per-job "$3" --seed "$seed" --images-dir "$images_dir" \
+    --image-base-url "http://127.0.0.1:$port/" ${template:+--template-db "$template"} > "$1/setup.log"
 }
 
-teardown() { # name queue
-  $keep && return 0
-  "$workload" cleanup --manifest "$work/$1/manifest.json" --queues "$2,$2_crops_sink" >/dev/null 2>&1 || true
-}
+# ---------------------------------------------------------------- contenders
 
-ingest_skipped=false
-measure() { # name command [rate] [extra measure options]
-  local name=$1 command=$2 rate=${3:-0} extra=${4:-} queue="bench_${stamp}_${1//-/_}" wait_first=90
-  # A binary that acks nothing is found out quickly; Celery needs its pool up and a first
-  # result through 16 (or 200) concurrent tasks on few cores before the first ack.
-  [[ $name == antenna-ingest* ]] && wait_first=$first_ack
-  if [[ $name == antenna-ingest* ]] && $ingest_skipped; then
-    log "$name: skipped (the same binary acked nothing in the previous run)"
-    printf '{"contender":"%s","status":"skipped","message":"the same binary acked nothing in the antenna-ingest run"}\n' "$name" > "$out/$name.json"
+is_ingest() { [[ $1 == antenna-ingest* ]]; }
+
+# A backlog the contender needs at least a minute for: the binary gets ≥ 10,000 results (10 jobs
+# of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 65 s of results at
+# its own rate measured in the first repetition (BENCH_CELERY_RESULTS before that, and for variants
+# the largest size measured).
+declare -A celery_results=()
+backlog_size() { # name -> "jobs images_per_job"
+  if $quick; then is_ingest "$1" && echo "1 200" || echo "1 40"; return; fi
+  if is_ingest "$1"; then
+    [[ $1 == *crops* ]] && echo "2 1000" || echo "10 1000"
     return
   fi
-  log "$name: setup ($jobs job(s) × $images images)"
-  setup "$name"
-  log "$name: measuring"
-  "$workload" measure --manifest "$work/$name/manifest.json" --out "$out" --contender "$name" --seed "$seed" \
-    --queue "$queue" --command "$command" --timeout "$timeout" --stall-timeout "$stall" --first-ack-timeout "$wait_first" --rate "$rate" $extra || true
-  if [[ $name == antenna-ingest* ]] && grep -q '"status": "skipped"' "$out/$name.json" 2>/dev/null; then ingest_skipped=true; fi
-  teardown "$name" "$queue"
+  local results=${celery_results[$1]:-} largest=0 n
+  for n in "${celery_results[@]}"; do (( n > largest )) && largest=$n; done
+  [ -n "$results" ] || results=$(( largest > 0 ? largest : ${BENCH_CELERY_RESULTS:-200} ))
+  echo "4 $(( (results + 3) / 4 ))"
 }
 
-ingest_command() { # crops true|false, job log style antenna|summary
-  if [ ! -x "$binary" ]; then
-    echo "echo 'antenna-ingest: no native binary at $binary (run scripts/publish.sh)'; exit 3"
+contender_command() { # name -> shell command
+  local name=$1
+  if is_ingest "$name"; then
+    if [ ! -x "$binary" ]; then echo "echo 'antenna-ingest: no native binary at $binary (run scripts/publish.sh)'; exit 3"; return; fi
+    local crops=false; [[ $name == *crops* ]] && crops=true
+    echo "INGEST_CROPS=$crops INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
     return
   fi
-  echo "INGEST_CROPS=$1 INGEST_JOB_LOG=${2:-antenna} INGEST_DB_CONNECTIONS=$pool_size INGEST_HTTP_PORT=0 MEDIA_ROOT='$work/media-\$\$' '$binary' run"
-}
-
-# Antenna's own worker: antenna-POOL-CONCURRENCY[-variant…] -> its command line, or nothing.
-antenna_command() { # name
-  [[ $1 =~ ^antenna-(prefork|gevent)-([0-9]+)((-[a-z0-9]+)*)$ ]] || return 1
+  # Antenna's own worker: antenna-POOL-CONCURRENCY[-variant…]
+  [[ $name =~ ^antenna-(prefork|gevent)-([0-9]+)((-[a-z0-9]+)*)$ ]] || { echo "echo 'unknown contender $name'; exit 2"; return; }
   local pool=${BASH_REMATCH[1]} concurrency=${BASH_REMATCH[2]} variants=${BASH_REMATCH[3]} env="" v
   for v in ${variants//-/ }; do
     case "$v" in
@@ -125,61 +126,123 @@ antenna_command() { # name
       crops) env+="BASELINE_CROPS=true " ;;
       cma[0-9]*) env+="ANTENNA_CONN_MAX_AGE=${v#cma} " ;;
       asproposed) env+="ANTENNA_GEVENT_ASYNCIO=as-proposed " ;;
-      pool[0-9]*) ;; # with_pgbouncer
-      *) return 1 ;;
+      pool[0-9]*) ;; # see with_pgbouncer
+      *) echo "echo 'unknown variant $v of $name'; exit 2"; return ;;
     esac
   done
-  echo "${env}MEDIA_ROOT='$work/media-$1' '$root_dir/bench/antenna_worker/run_worker.sh' $pool $concurrency"
+  echo "${env}MEDIA_ROOT='$work/media-\$\$' '$root_dir/bench/antenna_worker/run_worker.sh' $pool $concurrency"
 }
 
-# Runs a command against a pgbouncer of its own (the shared one's settings, another pool size):
-# Antenna under gevent holds a job's log-handler lock across a database write, so with more
-# greenlets than server connections it can wait for a connection that row-lock waiters hold.
+# Runs a command against a pgbouncer of its own (the shared one's settings, another pool size).
 with_pgbouncer() { # pool size, command…
   local size=$1; shift
   local private=(INGEST_SERVICES_DIR="$work/pgbouncer-$size" INGEST_PGBOUNCER_PORT=$(( 30000 + RANDOM % 9000 )) INGEST_PGBOUNCER_POOL_SIZE="$size")
-  env "${private[@]}" "$root_dir/scripts/services.sh" start pgbouncer
+  env "${private[@]}" "$root_dir/scripts/services.sh" start pgbouncer >&2
   ( eval "$(env "${private[@]}" "$root_dir/scripts/services.sh" env)"; "$@" ) || true
-  env "${private[@]}" "$root_dir/scripts/services.sh" stop pgbouncer
+  env "${private[@]}" "$root_dir/scripts/services.sh" stop pgbouncer >&2
 }
 
-IFS=, read -r -a selected <<< "$contenders"
-for contender in "${selected[@]}"; do
-  case "$contender" in
-    antenna-ingest) measure antenna-ingest "$(ingest_command false)" ;;
-    antenna-ingest-crops) measure antenna-ingest-crops "$(ingest_command true)" 0 --wait-crops ;;
-    # The cost of Antenna's job-log lines: the same run writing only the compact summary lines.
-    antenna-ingest-summary-log) measure antenna-ingest-summary-log "$(ingest_command false summary)" ;;
-    antenna-ingest-half-rate)
-      # Latency at half of the maximum: the same results paced at half antenna-ingest's measured rate.
-      # BENCH_MAX_PER_MIN: the maximum of an earlier run, when this one does not measure it.
-      max_per_min=${BENCH_MAX_PER_MIN:-$(grep -o '"results_per_minute": *[0-9.]*' "$out/antenna-ingest.json" 2>/dev/null | grep -o '[0-9.]*$' || echo 0)}
-      half=$(awk "BEGIN { printf \"%.2f\", ${max_per_min:-0} / 120 }")
-      if awk "BEGIN { exit !($half > 0) }"; then
-        measure antenna-ingest-half-rate "$(ingest_command false)" "$half"
-      else
-        log "antenna-ingest-half-rate: skipped (no antenna-ingest rate measured in this run)"
-      fi ;;
-    celery-prefork-16) measure celery-prefork-16 "'$root_dir/bench/celery_baseline/run_worker.sh' prefork 16" ;;
-    celery-gevent-200) measure celery-gevent-200 "'$root_dir/bench/celery_baseline/run_worker.sh' gevent 200" ;;
-    copy)
-      log "copy: setup and binary COPY of the same rows"
-      setup copy
-      "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed"
-      teardown copy none ;;
-    antenna-prefork-*|antenna-gevent-*)
-      command="$(antenna_command "$contender")" || { log "unknown contender $contender"; exit 2; }
-      run=(measure "$contender" "$command")
-      [[ $contender == *-crops* ]] && run+=(0 --wait-crops)
-      if [[ $contender =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${run[@]}"; else "${run[@]}"; fi ;;
-    *) log "unknown contender $contender"; exit 2 ;;
-  esac
+run_measure() { # dir run name queue first_ack rate delay [extra]
+  local dir=$1 run=$2 name=$3 queue=$4 first_ack=$5 rate=$6 delay=$7; shift 7
+  setup "$dir" "$jobs" "$images"
+  "$workload" measure --manifest "$dir/manifest.json" --out "$run" --contender "$name" --seed "$seed" \
+    --queue "$queue" --command "$(contender_command "$name")" --timeout 900 --stall-timeout 90 \
+    --first-ack-timeout "$first_ack" --rate "$rate" --delay-ms "$delay" "$@" 2>&1 | tail -1 >&2 || true
+}
+
+sequence=0
+measure() { # name delay repetition [rate load]
+  local name=$1 delay=$2 rep=$3 rate=${4:-0} load=${5:-}
+  sequence=$((sequence + 1))
+  local mode=backlog; [ "$rate" != 0 ] && mode=paced
+  local tag; tag="$(printf '%03d' "$sequence")-$name-d$delay-r$rep${load:+-paced}"
+  local run="$out/runs/$tag" dir="$work/$tag" queue="bench_${stamp}_${sequence}"
+  mkdir -p "$run" "$dir"
+  read -r jobs images <<< "$(backlog_size "$name")"
+  local limit=0
+  if [ "$mode" = paced ]; then # about 45 s of results at the offered rate
+    limit=$(awk "BEGIN { n = int($rate * 45); print (n < 60 ? 60 : n) }")
+    jobs=$(( (limit + 999) / 1000 )); images=$(( (limit + jobs - 1) / jobs ))
+  fi
+  printf '{"contender":"%s","delay_ms":%s,"repetition":%s,"sequence":%s,"mode":"%s","offered_rate":%s,"load":"%s","jobs":%s,"images_per_job":%s,"started_at":"%s"}\n' \
+    "$name" "$delay" "$rep" "$sequence" "$mode" "$rate" "$load" "$jobs" "$images" "$(date -u +%FT%TZ)" > "$run/run.json"
+  log "#$sequence $name, +$delay ms, repetition $rep, $mode${load:+ at $load ($rate/s)}: setup ($jobs × $images)"
+  local first_ack=120 extra=""
+  is_ingest "$name" && first_ack=45
+  [[ $name == *crops* ]] && extra="--wait-crops"
+  local timed=(run_measure "$dir" "$run" "$name" "$queue" "$first_ack" "$rate" "$delay" $extra)
+  if [[ $name =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${timed[@]}"; else "${timed[@]}"; fi
+  $keep || "$workload" cleanup --manifest "$dir/manifest.json" --queues "$queue,${queue}_crops_sink" >/dev/null 2>&1 || true
+}
+
+mean_rate() { # name delay -> mean results/s of its ok backlog runs so far (from contender start)
+  "$workload" summarize --dir "$out" >/dev/null 2>&1 || true
+  python3 - "$out/summary.json" "$1" "$2" <<'EOF'
+import json, sys
+try:
+    cells = json.load(open(sys.argv[1]))["backlog"]
+except Exception:
+    print(0); sys.exit()
+match = [c for c in cells if c["contender"] == sys.argv[2] and float(c["added_rtt_ms"]) == float(sys.argv[3])]
+print(f'{match[0]["results_per_minute"]["mean"] / 60:.3f}' if match else 0)
+EOF
+}
+
+# ---------------------------------------------------------------- the matrix
+
+IFS=, read -r -a delay_list <<< "$delays"
+IFS=, read -r -a contender_list <<< "$contenders"
+cells=()
+for d in "${delay_list[@]}"; do for c in "${contender_list[@]}"; do cells+=("$c@$d"); done; done
+for rep in $(seq 1 "$repetitions"); do
+  order=("${cells[@]}")
+  if (( rep % 2 == 0 )); then # alternate: every other repetition runs the cells in reverse
+    order=(); for (( i=${#cells[@]}-1; i>=0; i-- )); do order+=("${cells[$i]}"); done
+  fi
+  for cell in "${order[@]}"; do measure "${cell%@*}" "${cell#*@}" "$rep"; done
+  if [ "$rep" = 1 ] && ! $quick; then
+    # From now on each Antenna worker gets 65 s of results at its fastest measured rate.
+    for c in "${contender_list[@]}"; do
+      is_ingest "$c" && continue
+      fastest=$(for d in "${delay_list[@]}"; do mean_rate "$c" "$d"; done | sort -g | tail -1)
+      if awk "BEGIN { exit !($fastest > 0) }"; then
+        celery_results[$c]=$(awk "BEGIN { n = int($fastest * 65 / 4 + 1) * 4; print (n < 120 ? 120 : n) }")
+        log "$c: backlogs of ${celery_results[$c]} results from now on (${fastest} results/s measured)"
+      fi
+    done
+  fi
 done
 
-# Antenna's own prefork worker is the baseline when it ran; the re-implementation otherwise.
-baseline=celery-prefork-16
-[[ ,$contenders, == *,antenna-prefork-16,* ]] && baseline=antenna-prefork-16
-"$workload" report --dir "$out" --baseline "$baseline" --order "${contenders}" \
-  --title "antenna-ingest vs Celery ($jobs job(s) × $images images, seed $seed$($quick && echo ', quick'))"
+IFS=, read -r -a variant_list <<< "$variants"
+for variant in "${variant_list[@]}"; do
+  [ -n "$variant" ] || continue
+  for rep in 1 2; do measure "$variant" "$variant_delay" "$rep"; done
+done
+
+# Latency at the same offered loads for every contender: 40 % and 80 % of prefork-16's maximum.
+if [ "$paced_delay" != none ]; then
+  maximum=$(mean_rate antenna-prefork-16 "$paced_delay")
+  if awk "BEGIN { exit !($maximum > 0) }"; then
+    for share in 40 80; do
+      rate=$(awk "BEGIN { printf \"%.2f\", $maximum * $share / 100 }")
+      for c in "${contender_list[@]}"; do measure "$c" "$paced_delay" 1 "$rate" "$share % of prefork-16's maximum"; done
+    done
+  else
+    log "latency runs skipped: no prefork-16 rate at +$paced_delay ms"
+  fi
+fi
+
+if $copy; then
+  log "COPY ceiling: the binary's backlog written by binary COPY on 1, 2, 4 and 8 parallel streams"
+  read -r jobs images <<< "$(backlog_size antenna-ingest)"
+  mkdir -p "$work/copy"
+  setup "$work/copy" "$jobs" "$images"
+  "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed" --streams 1,2,4,8 >&2
+  $keep || "$workload" cleanup --manifest "$work/copy/manifest.json" --queues none >/dev/null 2>&1 || true
+fi
+
+# Large per-result files are kept compressed; summarize reads them either way.
+find "$out/runs" -type f \( -name '*-acks.tsv' -o -name '*.log' \) -size +256k -exec gzip -9 {} +
+"$workload" summarize --dir "$out" --title "Benchmark v2 ($repetitions repetition(s), seed $seed$($quick && echo ', quick'))"
 $quick || ln -sfn "$stamp" "$root_dir/results/latest" # smoke runs leave the published results alone
-log "results in $out (results/latest)"
+log "results in $out"

@@ -19,6 +19,8 @@ var usage =
       {AntennaIngest.Workload.Network.DelayProxyCommand.Usage}
       {CopyCommand.Usage}
       {ReportCommand.Usage}
+      {AntennaIngest.Workload.Summary.SummarizeCommand.Usage}
+      {AntennaIngest.Workload.Summary.ReadmeSection.Usage}
       {CleanupCommand.Usage}
       {AntennaIngest.Workload.Chaos.ChaosCommand.Usage}
     """;
@@ -42,6 +44,8 @@ try
         "delay-proxy" => await AntennaIngest.Workload.Network.DelayProxyCommand.RunAsync(options),
         "copy" => await CopyCommand.RunAsync(options),
         "report" => await ReportCommand.RunAsync(options),
+        "summarize" => await AntennaIngest.Workload.Summary.SummarizeCommand.RunAsync(options),
+        "readme" => await AntennaIngest.Workload.Summary.ReadmeSection.RunAsync(options),
         "cleanup" => await CleanupCommand.RunAsync(options),
         "chaos" => await AntennaIngest.Workload.Chaos.ChaosCommand.RunAsync(options),
         _ => throw new UsageException($"unknown command '{args[0]}'"),

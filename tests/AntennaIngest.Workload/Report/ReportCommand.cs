@@ -167,7 +167,7 @@ public static class ReportCommand
 
     private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal);
 
-    private static string Machine()
+    internal static string Machine()
     {
         string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
         var model = Read("/proc/cpuinfo").Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using AntennaIngest.Workload.Summary;
+
+namespace AntennaIngest.UnitTests.Workload;
+
+public sealed class MatrixSummaryTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"matrix-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_mean_gets_the_student_t_interval_of_its_repetitions()
+    {
+        var e = Estimate.Of([10, 12, 14]);
+
+        Assert.Equal(12, e.Mean, 9);
+        Assert.Equal(2, e.StandardDeviation, 9);
+        Assert.Equal(12 - (4.303 * 2 / Math.Sqrt(3)), e.Low, 9);
+        Assert.Equal(12 + (4.303 * 2 / Math.Sqrt(3)), e.High, 9);
+        Assert.Equal(1.96, Estimate.TQuantile975(200));
+    }
+
+    [Fact]
+    public void A_ratio_interval_divides_opposite_ends()
+    {
+        var ratio = Estimate.Of([90, 100, 110]).RatioTo(Estimate.Of([9, 10, 11]));
+
+        Assert.Equal(10, ratio.Mean, 9);
+        Assert.True(ratio.Low < 10 && ratio.High > 10);
+        Assert.Equal(Estimate.Of([90, 100, 110]).Low / Estimate.Of([9, 10, 11]).High, ratio.Low, 9);
+    }
+
+    [Fact]
+    public async Task Summarize_groups_runs_by_contender_and_delay_and_counts_from_contender_start()
+    {
+        // Two contenders, one delay, two repetitions each; results/min from start = acked / (startup + window).
+        Run(1, "antenna-prefork-16", 0.5, 1, acked: 100, startup: 10, window: 50);
+        Run(2, "antenna-ingest", 0.5, 1, acked: 1000, startup: 1, window: 5);
+        Run(3, "antenna-ingest", 0.5, 2, acked: 1000, startup: 1, window: 5);
+        Run(4, "antenna-prefork-16", 0.5, 2, acked: 100, startup: 10, window: 50, exception: "psycopg.OperationalError");
+
+        var code = await SummarizeCommand.RunAsync(new AntennaIngest.Workload.Cli.Options(["--dir", _dir]));
+
+        Assert.Equal(0, code);
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "summary.json")))!;
+        var backlog = summary["backlog"]!.AsArray();
+        var ingest = backlog.Single(c => (string?)c!["contender"] == "antenna-ingest")!;
+        var prefork = backlog.Single(c => (string?)c!["contender"] == "antenna-prefork-16")!;
+        Assert.Equal(10_000, (double)ingest["results_per_minute"]!["mean"]!, 3);
+        Assert.Equal(100, (double)prefork["results_per_minute"]!["mean"]!, 3);
+        Assert.Equal(100, (double)ingest["results_per_minute_vs_baseline"]!["mean"]!, 3);
+        Assert.Equal(2, (int)ingest["runs_ok"]!);
+        Assert.Equal("psycopg.OperationalError", (string?)prefork["exception_types"]![0]);
+        Assert.Empty(ingest["new_exception_types_vs_baseline"]!.AsArray());
+        Assert.Equal(4, summary["order"]!.AsArray().Count);
+        Assert.True(File.Exists(Path.Combine(_dir, "throughput-vs-delay.svg")));
+    }
+
+    private void Run(int sequence, string contender, double delay, int repetition, int acked, double startup, double window, string? exception = null)
+    {
+        var dir = Path.Combine(_dir, "runs", $"{sequence:D3}-{contender}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "run.json"), new JsonObject
+        {
+            ["contender"] = contender,
+            ["delay_ms"] = delay,
+            ["repetition"] = repetition,
+            ["sequence"] = sequence,
+            ["mode"] = "backlog",
+        }.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, $"{contender}.json"), new JsonObject
+        {
+            ["contender"] = contender,
+            ["status"] = "ok",
+            ["results"] = acked,
+            ["acked"] = acked,
+            ["startup_seconds"] = startup,
+            ["window_seconds"] = window,
+            ["results_per_minute"] = (acked - 1) / window * 60,
+            ["latency_ms"] = new JsonObject { ["p50"] = 1, ["p95"] = 2, ["p99"] = 3 },
+        }.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, $"{contender}.log"), exception is null ? "fine\n" : $"Traceback …\n{exception}: server closed the connection\n");
+    }
+}
