@@ -62,12 +62,13 @@ public static class DelayProxyCommand
 
         var stats = proxies.Select(p => p.Stats()).ToList();
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtReady).TotalSeconds;
-        foreach (var proxy in proxies)
-        {
-            await proxy.DisposeAsync();
-        }
 
+        // The report first: the contender is gone, and a connection that does not wind down must
+        // not cost the run its numbers. Closing is bounded for the same reason.
         Console.WriteLine("stats " + JsonSerializer.Serialize(new DelayProxyReport(cpu, stats), WorkloadJson.Default.DelayProxyReport).ReplaceLineEndings(string.Empty));
+        Console.Out.Flush();
+        var closing = Task.WhenAll(proxies.Select(p => p.DisposeAsync().AsTask()));
+        await Task.WhenAny(closing, Task.Delay(TimeSpan.FromSeconds(3)));
         return 0;
     }
 

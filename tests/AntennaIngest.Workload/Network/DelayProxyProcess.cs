@@ -81,10 +81,24 @@ public sealed class DelayProxyProcess : IAsyncDisposable
             if (line.StartsWith("stats ", StringComparison.Ordinal))
             {
                 report = JsonSerializer.Deserialize(line["stats ".Length..], WorkloadJson.Default.DelayProxyReport);
+                break;
             }
         }
 
-        await _process.WaitForExitAsync();
+        // The proxy exits within 3 s of printing its report; a process that does not is ended.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            try
+            {
+                await _process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
         return report ?? throw new InvalidOperationException($"the delay proxy exited with {_process.ExitCode} without its report");
     }
 

@@ -109,7 +109,7 @@ public sealed partial record RunRecord
             Results = (int)Number(result, "results"),
             Acked = acked,
             Problems = (int)(Number(result, "unacked") + Number(result, "terminated") + Number(result, "naks") + Number(result, "verify_violations")),
-            PerMinuteFromStart = fromStartSeconds > 0 ? acked / fromStartSeconds * 60 : 0,
+            PerMinuteFromStart = Number(result, "results_per_minute_from_start") is > 0 and var recorded ? recorded : fromStartSeconds > 0 ? acked / fromStartSeconds * 60 : 0,
             PerMinuteFirstToLast = Number(result, "results_per_minute"),
             LatencyP50 = Number(result["latency_ms"], "p50"),
             LatencyP95 = Number(result["latency_ms"], "p95"),
