@@ -34,6 +34,10 @@ public static class DelayProxyCommand
         }
 
         await DelayProxyWarmUp.RunAsync();
+
+        // What the warm-up left is collected now, not in a pause that would delay the run's chunks.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var proxies = new List<DelayProxy>();
         foreach (var target in targets)
         {

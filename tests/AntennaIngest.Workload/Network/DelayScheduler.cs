@@ -10,8 +10,10 @@ internal interface IDelayedDelivery
 /// Holds every chunk a proxy forwards for a fixed delay on one dedicated thread. The delay is the
 /// same for all, so due times are monotonic in arrival order and one FIFO queue suffices: the
 /// thread sleeps (absolute clock_nanosleep) until the head is due, releases every due chunk in
-/// order, and blocks on a monitor while the queue is empty. No spinning, no timer per chunk.
-/// Deliveries only hand the chunk on (a channel write), so one slow receiver delays no one else.
+/// order, and blocks on a monitor while the queue is empty. No timer per chunk, and no spinning
+/// beyond the last few µs of a wake-up that came early (<see cref="WakeAt"/>).
+/// Deliveries only hand the chunk on (a channel write, and a non-blocking send when the writer is
+/// idle), so one slow receiver delays no one else.
 /// </summary>
 internal sealed class DelayScheduler : IDisposable
 {
@@ -20,6 +22,8 @@ internal sealed class DelayScheduler : IDisposable
     private readonly long _delayNanoseconds;
     private readonly Thread _thread;
     private readonly LatenessHistogram _lateness = new();
+    private const long MaxSpinNanoseconds = 30_000;
+    private long _wakeEarlyNanoseconds;
     private bool _idle;
     private bool _stopped;
 
@@ -65,6 +69,36 @@ internal sealed class DelayScheduler : IDisposable
         _thread.Join();
     }
 
+    /// <summary>
+    /// Sleeps until <paramref name="due"/>, never returning before it. The wake-up itself takes
+    /// tens of µs (more in a VM), which would add to every delay, so the sleep ends early by the
+    /// recent overshoot and a wake that comes a little early waits out the rest: sleeping again
+    /// when more than <see cref="MaxSpinNanoseconds"/> remain, else spinning on the clock.
+    /// </summary>
+    private long WakeAt(long due)
+    {
+        var target = due - _wakeEarlyNanoseconds;
+        LinuxTime.SleepUntil(target);
+        var now = LinuxTime.NowNanoseconds();
+
+        // Moving average of how late the sleep ended (1/8 weight), kept between 0 and 200 µs.
+        var overshoot = Math.Clamp(now - target, 0, 200_000);
+        _wakeEarlyNanoseconds += (overshoot - _wakeEarlyNanoseconds) / 8;
+        if (due - now > MaxSpinNanoseconds)
+        {
+            LinuxTime.SleepUntil(due);
+            now = LinuxTime.NowNanoseconds();
+        }
+
+        while (now < due)
+        {
+            Thread.SpinWait(20);
+            now = LinuxTime.NowNanoseconds();
+        }
+
+        return now;
+    }
+
     private void Run()
     {
         LinuxTime.TightenTimerSlack();
@@ -90,8 +124,7 @@ internal sealed class DelayScheduler : IDisposable
             }
 
             // Later arrivals are due later, so nothing can need waking before the head.
-            LinuxTime.SleepUntil(headDue);
-            var now = LinuxTime.NowNanoseconds();
+            var now = WakeAt(headDue);
             lock (_gate)
             {
                 while (_queue.TryPeek(out var next) && next.Due <= now)

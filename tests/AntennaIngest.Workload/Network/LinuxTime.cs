@@ -24,8 +24,15 @@ internal static partial class LinuxTime
     public static void SleepUntil(long dueNanoseconds)
     {
         var due = new TimeSpec(dueNanoseconds / 1_000_000_000L, dueNanoseconds % 1_000_000_000L);
-        while (ClockNanoSleep(ClockMonotonic, TimerAbsolute, in due, IntPtr.Zero) == Interrupted)
+        int error;
+        while ((error = ClockNanoSleep(ClockMonotonic, TimerAbsolute, in due, IntPtr.Zero)) == Interrupted)
         {
+        }
+
+        // Any other failure would turn the scheduler loop into a spin.
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"clock_nanosleep failed with error {error}");
         }
     }
 
