@@ -11,7 +11,8 @@
 #   scripts/bench.sh            the full matrix (about an hour on 2 cores)
 #   scripts/bench.sh --quick    CI smoke: antenna-ingest and Antenna prefork-16, 0 and 2 ms, once (< 3 min)
 #   options: --repetitions N (3)  --delays 0,0.5,2  --contenders a,b  --variants a,b (at --variant-delay)
-#            --paced-delay D (0.5; "none" skips latency runs)  --no-copy  --seed S  --binary PATH  --keep
+#            --variant-repetitions N (2)  --paced-delay D (0.5; "none" skips latency runs)
+#            --paced-loads 40,80 (% of prefork-16's maximum)  --no-copy  --seed S  --binary PATH  --keep
 #   contenders: antenna-ingest[-crops], and Antenna's worker antenna-(prefork|gevent)-N with suffixes
 #     -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2, with psycogreen under gevent),
 #     -crops (create_detection_images on the same workers), -cmaN (CONN_MAX_AGE=N; default 60 as
@@ -26,11 +27,12 @@ set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
 
+arguments=" $* "
 quick=false keep=false copy=true seed=1 repetitions=3
 delays="0,0.5,2"
 contenders="antenna-ingest,antenna-prefork-16,antenna-gevent-100-pool100"
 variants="antenna-gevent-200-pool200,antenna-gevent-100-pool100-psycopg3,antenna-gevent-100-pool100-cma0,antenna-prefork-16-crops,antenna-ingest-crops"
-variant_delay=0.5 paced_delay=0.5
+variant_delay=0.5 variant_repetitions=2 paced_delay=0.5 paced_loads="40,80"
 binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,18 +42,22 @@ while [ $# -gt 0 ]; do
     --contenders) contenders="$2"; shift ;;
     --variants) variants="$2"; shift ;;
     --variant-delay) variant_delay="$2"; shift ;;
+    --variant-repetitions) variant_repetitions="$2"; shift ;;
+    --paced-loads) paced_loads="$2"; shift ;;
     --paced-delay) paced_delay="$2"; shift ;;
     --no-copy) copy=false ;;
     --seed) seed="$2"; shift ;;
     --binary) binary="$2"; shift ;;
     --keep) keep=true ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
-if $quick; then
-  repetitions=1 delays="0,2" contenders="antenna-ingest,antenna-prefork-16" variants="" paced_delay=none copy=false
+if $quick; then # the quick defaults, unless named on the command line
+  repetitions=1 variants="" paced_delay=none copy=false
+  [[ $arguments == *" --delays "* ]] || delays="0,2"
+  [[ $arguments == *" --contenders "* ]] || contenders="antenna-ingest,antenna-prefork-16"
 fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -216,14 +222,14 @@ done
 IFS=, read -r -a variant_list <<< "$variants"
 for variant in "${variant_list[@]}"; do
   [ -n "$variant" ] || continue
-  for rep in 1 2; do measure "$variant" "$variant_delay" "$rep"; done
+  for rep in $(seq 1 "$variant_repetitions"); do measure "$variant" "$variant_delay" "$rep"; done
 done
 
-# Latency at the same offered loads for every contender: 40 % and 80 % of prefork-16's maximum.
+# Latency at the same offered loads for every contender: shares of prefork-16's maximum.
 if [ "$paced_delay" != none ]; then
   maximum=$(mean_rate antenna-prefork-16 "$paced_delay")
   if awk "BEGIN { exit !($maximum > 0) }"; then
-    for share in 40 80; do
+    for share in ${paced_loads//,/ }; do
       rate=$(awk "BEGIN { printf \"%.2f\", $maximum * $share / 100 }")
       for c in "${contender_list[@]}"; do measure "$c" "$paced_delay" 1 "$rate" "$share % of prefork-16's maximum"; done
     done
