@@ -37,7 +37,8 @@ dotnet build antenna-ingest-aot.sln -c Release -nologo -v quiet
 
 run_tests() { # project, extra args...
   local project=$1; shift
-  dotnet test "tests/$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@"
+  # A test that hangs fails the run after 5 minutes and names itself (blame), instead of using up CI.
+  dotnet test "tests/$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" --blame-hang-timeout 5m "$@"
 }
 
 step "unit tests"
