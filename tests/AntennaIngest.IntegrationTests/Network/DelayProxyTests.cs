@@ -100,10 +100,11 @@ public sealed class DelayProxyTests(ITestOutputHelper output)
         await using var echo = new LoopbackEchoServer();
         await using var proxy = new DelayProxy("echo-idle", "127.0.0.1", echo.Port, 0.5);
         var clients = new List<Socket>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         for (var i = 0; i < 200; i++)
         {
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, proxy.Port));
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, proxy.Port), bound.Token);
             clients.Add(client);
         }
 

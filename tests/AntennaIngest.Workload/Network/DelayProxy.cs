@@ -85,7 +85,10 @@ public sealed class DelayProxy : IAsyncDisposable
             open = [.. _open.Values];
         }
 
-        await Task.WhenAll(open);
+        // Bounded: every socket is closed by now, but a connection task has been seen not to end
+        // (in CI, after aborting 200 idle connections; cause not found yet), which must not keep
+        // a test or a benchmark run waiting for ever.
+        await Task.WhenAny(Task.WhenAll(open), Task.Delay(TimeSpan.FromSeconds(5)));
         _scheduler?.Dispose();
         _stop.Dispose();
     }
