@@ -8,6 +8,9 @@ namespace AntennaIngest.UnitTests.Docs;
 public sealed partial class OperationsDocTests
 {
     private static readonly string s_root = FindRoot();
+
+    /// <summary>The repository's root (where antenna-ingest-aot.sln is).</summary>
+    internal static string Root => s_root;
     private static readonly string s_doc = File.ReadAllText(Path.Combine(s_root, "docs", "operations.md"));
 
     [Fact]

@@ -63,6 +63,13 @@ public static class ReadmeSection
         foreach (var cell in summary["backlog"]!.AsArray())
         {
             var ratio = cell!["results_per_minute_vs_baseline"];
+            if ((int)cell["runs_ok"]! == 0)
+            {
+                // No run ended "ok": nothing to average, only what happened.
+                text.Append(CultureInfo.InvariantCulture, $"| {F((double)cell["added_rtt_ms"]!, "0.###")} | {cell["contender"]} | – | – | – | – | – | {Errors(cell)} |\n");
+                continue;
+            }
+
             text.Append(CultureInfo.InvariantCulture, $"| {F((double)cell["added_rtt_ms"]!, "0.###")} | {cell["contender"]} | {Interval(cell["results_per_minute"]!)} | {(ratio is null ? "–" : Interval(ratio, ratio: true))} | {F((double)cell["db_queries_per_result"]!["mean"]!, "F1")} | {F((double)cell["peak_memory_mb"]!["mean"]!)} {cell["memory_kind"]} | {F((double)cell["host_cpu_seconds_per_1000_results"]!["mean"]!, "F1")} | {Errors(cell)} |\n");
         }
 
