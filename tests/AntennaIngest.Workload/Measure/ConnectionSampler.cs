@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using AntennaIngest.Testing;
 using Npgsql;
@@ -42,19 +41,10 @@ public sealed class ConnectionSampler(string directUrl, string database, string 
             return;
         }
 
-        var start = new ProcessStartInfo("psql", [pgbouncerAdminUrl, "-X", "-A", "-F", "\t", "-c", "SHOW POOLS"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["PGCONNECT_TIMEOUT"] = "3";
         try
         {
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (lines.Length < 2)
+            var lines = await PgbouncerConsole.ShowAsync(pgbouncerAdminUrl, "POOLS", cancellationToken);
+            if (lines is not { Length: >= 2 })
             {
                 return;
             }

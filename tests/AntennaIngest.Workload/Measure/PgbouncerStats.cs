@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace AntennaIngest.Workload.Measure;
@@ -17,19 +16,10 @@ public static class PgbouncerStats
     /// <summary>(total_query_count, total_xact_count) now; zeros when pgbouncer has no pool for the database yet; null when unreadable.</summary>
     public static async Task<(long Queries, long Transactions)?> ReadAsync(string adminUrl, string database, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("psql", [adminUrl, "-X", "-A", "-F", "\t", "-c", "SHOW STATS"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["PGCONNECT_TIMEOUT"] = "3";
         try
         {
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (process.ExitCode != 0 || lines.Length < 1)
+            var lines = await PgbouncerConsole.ShowAsync(adminUrl, "STATS", cancellationToken);
+            if (lines is not { Length: >= 1 })
             {
                 return null;
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using AntennaIngest.Workload.Cli;
+using static AntennaIngest.Workload.Summary.MatrixSummary;
 
 namespace AntennaIngest.Workload.Summary;
 
@@ -101,6 +102,4 @@ public static class ReadmeSection
         var suffix = ratio ? "×" : string.Empty;
         return (int)estimate["n"]! <= 1 ? Format(mean) + suffix : $"{Format(mean)}{suffix} [{Format(low)}–{(high is { } h ? Format(h) : "∞")}]";
     }
-
-    private static string F(double value, string format = "F0") => value.ToString(format, CultureInfo.InvariantCulture);
 }
