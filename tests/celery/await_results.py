@@ -5,7 +5,7 @@ for each result the way MLJob.process_images does (AsyncResult.ready() / get(tim
 the result backend given (redis://.../1 or rpc://). Also records the Celery events the worker
 sends, with a queue bound to the celeryev topic exchange as celery.events.EventReceiver binds one.
 
-    /usr/bin/python3 tests/celery/await_results.py <broker-url> <backend-url> <queue> <ok-job-id> <failing-job-id>
+    /usr/bin/python3 tests/celery/await_results.py <broker-url> <backend-url> <queue> <ok-job-id> <failing-job-id> <worker-hostname>
 
 The worker is expected to save <ok-job-id>'s results (SUCCESS, result None) and to fail
 <failing-job-id>'s for good (FAILURE, a ValueError). Prints one JSON object: the task ids, the
@@ -21,6 +21,7 @@ from celery import Celery
 from kombu import Connection, Exchange, Queue
 
 broker, backend, queue, ok_job, failing_job = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+worker_hostname = sys.argv[6]  # worker events of other Celery workers on this broker are ignored
 app = Celery("ami", broker=broker, backend=backend)
 app.conf.update(
     task_serializer="json",
@@ -76,10 +77,13 @@ with Connection(broker) as connection:
                     and "task-failed" in seen.get(failing.id, []) and workers:
                 break
             continue
-        if event.get("uuid"):
-            seen.setdefault(event["uuid"], []).append(event["type"])
-        if event["type"].startswith("worker-"):
-            workers.add((event["type"], event["hostname"]))
+        # A Celery worker with an event loop groups its task events and sends them as one list;
+        # other tests' Celery workers share this broker, so lists arrive here too.
+        for one in (event if isinstance(event, list) else [event]):
+            if one.get("uuid"):
+                seen.setdefault(one["uuid"], []).append(one["type"])
+            if one["type"].startswith("worker-") and one.get("hostname") == worker_hostname:
+                workers.add((one["type"], one["hostname"]))
     simple.close()
     events_queue(connection.default_channel).delete()
 
@@ -90,7 +94,7 @@ for expected in ("task-received", "task-started", "task-succeeded"):
 if "task-failed" not in report["events"]["failing"]:
     report["problems"].append("no task-failed event for the failing task")
 if not workers:
-    report["problems"].append("no worker-online/worker-heartbeat event")
+    report["problems"].append(f"no worker-online/worker-heartbeat event from {worker_hostname}")
 
 print(json.dumps(report, default=str))
 sys.exit(1 if report["problems"] else 0)

@@ -31,7 +31,7 @@ public sealed class CeleryResultTests
         var backend = ResultBackend.WithDatabaseOne(ServiceEndpoints.RedisUrl);
         await using var harness = await IntakeHarness.StartAsync(Handler(), extra: new() { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }, celeryReporting: true);
 
-        var report = await RunClientAsync(harness.Queue, backend);
+        var report = await RunClientAsync(harness, backend);
 
         // The stored meta is Celery's, with result_extended's request fields.
         var okId = report.GetProperty("ids").GetProperty("ok").GetString()!;
@@ -56,7 +56,7 @@ public sealed class CeleryResultTests
     public async Task Real_celery_client_gets_SUCCESS_and_FAILURE_from_the_rpc_backend()
     {
         await using var harness = await IntakeHarness.StartAsync(Handler(), extra: new() { ["CELERY_RESULT_BACKEND"] = "rpc://" }, celeryReporting: true);
-        var report = await RunClientAsync(harness.Queue, "rpc://");
+        var report = await RunClientAsync(harness, "rpc://");
         Assert.Equal("ValueError", report.GetProperty("failing").GetProperty("exc_type").GetString());
     }
 
@@ -79,10 +79,10 @@ public sealed class CeleryResultTests
         await database.KeyDeleteAsync(key);
     }
 
-    private static async Task<JsonElement> RunClientAsync(string queue, string backend)
+    private static async Task<JsonElement> RunClientAsync(IntakeHarness harness, string backend)
     {
         var script = Path.Combine(RepositoryRoot(), "tests", "celery", "await_results.py");
-        using var client = Process.Start(new ProcessStartInfo("/usr/bin/python3", [script, ServiceEndpoints.BrokerUrl, backend, queue, $"{OkJob}", $"{FailingJob}"])
+        using var client = Process.Start(new ProcessStartInfo("/usr/bin/python3", [script, ServiceEndpoints.BrokerUrl, backend, harness.Queue, $"{OkJob}", $"{FailingJob}", harness.Settings.Celery.WorkerName])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
