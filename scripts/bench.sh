@@ -11,7 +11,7 @@
 #   scripts/bench.sh            the full matrix (about an hour on 2 cores)
 #   scripts/bench.sh --quick    CI smoke: antenna-ingest and Antenna prefork-16, 0 and 2 ms, once (< 3 min)
 #   options: --repetitions N (3)  --delays 0,0.5,2  --contenders a,b  --variants a,b (at --variant-delay)
-#            --variant-repetitions N (2)  --paced-delay D (0.5; "none" skips latency runs)
+#            --variant-repetitions N (1)  --paced-delay D (0.5; "none" skips latency runs)
 #            --paced-loads 40,80 (% of prefork-16's maximum)  --no-copy  --seed S  --binary PATH  --keep
 #   contenders: antenna-ingest[-crops], and Antenna's worker antenna-(prefork|gevent)-N with suffixes
 #     -psycopg3 (psycopg 3.1.9 pure Python; default Debian's psycopg2, with psycogreen under gevent),
@@ -32,7 +32,7 @@ quick=false keep=false copy=true seed=1 repetitions=3
 delays="0,0.5,2"
 contenders="antenna-ingest,antenna-prefork-16,antenna-gevent-100-pool100"
 variants="antenna-gevent-200-pool200,antenna-gevent-100-pool100-psycopg3,antenna-gevent-100-pool100-cma0,antenna-prefork-16-crops,antenna-ingest-crops"
-variant_delay=0.5 variant_repetitions=2 paced_delay=0.5 paced_loads="40,80"
+variant_delay=0.5 variant_repetitions=1 paced_delay=0.5 paced_loads="40,80"
 binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -23,7 +23,7 @@ public sealed class LoopbackEchoServer : IAsyncDisposable
         _listener.Dispose();
         try
         {
-            await _acceptLoop;
+            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

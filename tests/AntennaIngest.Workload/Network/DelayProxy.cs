@@ -68,10 +68,14 @@ public sealed class DelayProxy : IAsyncDisposable
         _listener.Dispose();
         try
         {
-            await _acceptLoop;
+            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+        }
+        catch (TimeoutException)
+        {
+            Console.Error.WriteLine($"delay proxy {Name}: the accept loop did not end within 5 s of closing the listener");
         }
 
         Task[] open;

@@ -66,7 +66,12 @@ internal sealed class DelayScheduler : IDisposable
             Monitor.Pulse(_gate);
         }
 
-        _thread.Join();
+        // Bounded like the proxy's own close: a scheduler thread stuck in a delivery must not keep
+        // a test or a benchmark run waiting; it is a background thread and dies with the process.
+        if (!_thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            Console.Error.WriteLine($"delay proxy: the scheduler thread '{_thread.Name}' did not stop within 5 s");
+        }
     }
 
     /// <summary>
