@@ -77,7 +77,7 @@ work="$root_dir/results/tmp/$stamp"
 images_dir="$root_dir/results/tmp/images"
 mkdir -p "$out/runs" "$work"
 
-port=$(( 40000 + RANDOM % 20000 ))
+port=$("$root_dir/scripts/services.sh" free-port)
 "$workload" serve --images-dir "$images_dir" --port "$port" --seed "$seed" > "$work/serve.log" 2>&1 &
 server_pid=$!
 cleanup_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
@@ -142,7 +142,7 @@ contender_command() { # name -> shell command
 # Runs a command against a pgbouncer of its own (the shared one's settings, another pool size).
 with_pgbouncer() { # pool size, command…
   local size=$1; shift
-  local private=(INGEST_SERVICES_DIR="$work/pgbouncer-$size" INGEST_PGBOUNCER_PORT=$(( 30000 + RANDOM % 9000 )) INGEST_PGBOUNCER_POOL_SIZE="$size")
+  local private=(INGEST_SERVICES_DIR="$work/pgbouncer-$size" INGEST_PGBOUNCER_PORT=$("$root_dir/scripts/services.sh" free-port) INGEST_PGBOUNCER_POOL_SIZE="$size")
   env "${private[@]}" "$root_dir/scripts/services.sh" start pgbouncer >&2
   ( eval "$(env "${private[@]}" "$root_dir/scripts/services.sh" env)"; "$@" ) || true
   env "${private[@]}" "$root_dir/scripts/services.sh" stop pgbouncer >&2

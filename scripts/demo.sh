@@ -38,7 +38,7 @@ workload="$root_dir/tests/AntennaIngest.Workload/bin/Release/net10.0/antenna-wor
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 work="$root_dir/results/tmp/demo-$stamp"
 mkdir -p "$work"
-port=$(( 40000 + RANDOM % 20000 ))
+port=$("$root_dir/scripts/services.sh" free-port)
 "$workload" serve --images-dir "$root_dir/results/tmp/images" --port "$port" --seed "$seed" > "$work/serve.log" 2>&1 &
 server=$!
 queue="demo_ml_results_$stamp"

@@ -9,6 +9,8 @@
 #   scripts/services.sh status    one line per service
 #   scripts/services.sh restart <postgres|pgbouncer|redis|nats|rabbitmq|s3>   (used by fault tests)
 #   scripts/services.sh stop|start <service>
+#   scripts/services.sh free-port  a loopback TCP port the kernel has just handed out as free (a
+#                                  random pick in 40000-60000 can be an open client port)
 #
 # Works as root (PostgreSQL and pgbouncer then run as the `postgres` system user) and as a
 # normal user with sudo (only apt-get needs it). Idempotent: `up` twice starts nothing twice.
@@ -319,8 +321,11 @@ case "$cmd" in
     log "all services stopped"
     ;;
   env) print_env ;;
+  free-port) # without any Python, a random pick is the fallback
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+      echo $(( 40000 + RANDOM % 20000 )) ;;
   status) for s in "${service_names[@]}"; do status_line "$s" "${s}_up"; done ;;
   start|stop) check_name "${2:-}"; "${2}_${cmd}" ;;
   restart) check_name "${2:-}"; "${2}_stop"; "${2}_start" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -77,7 +77,7 @@ public sealed class FoundationTests
     public async Task Run_answers_healthz_readyz_and_metrics_and_exits_zero_on_sigterm()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var port = NativeBinary.FreePort();
+        var port = LoopbackPorts.Free();
         await using var binary = NativeBinary.Start(ServiceEnvironment.For(database.PgbouncerUrl, port), "run");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
 
@@ -99,7 +99,7 @@ public sealed class FoundationTests
     [Fact]
     public async Task Healthcheck_fails_when_nothing_listens()
     {
-        var (exitCode, _, stderr) = await NativeBinary.RunAsync(ServiceEnvironment.For("postgres://a:b@127.0.0.1:1/x", NativeBinary.FreePort()), s_timeout, "healthcheck");
+        var (exitCode, _, stderr) = await NativeBinary.RunAsync(ServiceEnvironment.For("postgres://a:b@127.0.0.1:1/x", LoopbackPorts.Free()), s_timeout, "healthcheck");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("unreachable", stderr, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace AntennaIngest.Testing;
 
@@ -21,7 +20,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     {
         _resolve = resolve;
         _delay = delay;
-        Port = port != 0 ? port : FreePort();
+        Port = port != 0 ? port : LoopbackPorts.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = ServeAsync();
@@ -47,13 +46,6 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
         }
 
         _listener.Close();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task ServeAsync()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.IntegrationTests.Writing;
 using AntennaIngest.Postgres.Connections;
@@ -105,7 +103,7 @@ public sealed class CachalotInvalidationTests : IAsyncLifetime
     [Fact]
     public async Task Tables_not_sent_while_redis_was_away_go_with_the_next_call()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 300;
@@ -155,10 +153,4 @@ public sealed class CachalotInvalidationTests : IAsyncLifetime
         return System.Buffers.Binary.BinaryPrimitives.ReadDoubleBigEndian(value.AsSpan(12, 8));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AntennaIngest.Testing;
 using AntennaIngest.Workload.Cli;
 using AntennaIngest.Workload.Setup;
 
@@ -39,7 +40,7 @@ public static class ChaosCommand
         Directory.CreateDirectory(outDir);
 
         ImagePool.Ensure(settings.ImagesDir, settings.Seed);
-        var port = 40000 + Random.Shared.Next(20000);
+        var port = LoopbackPorts.Free();
         await using var images = new ImageServer(settings.ImagesDir, port);
         settings = settings with { ImageBaseUrl = $"http://127.0.0.1:{port}/" };
 

@@ -291,7 +291,7 @@ public static class Scenarios
     public static async Task<ScenarioResult> StallAsync(ChaosSettings settings)
     {
         await using var world = await ChaosWorld.CreateAsync(settings, "stall", settings.Images);
-        var port = 40000 + Random.Shared.Next(20000);
+        var port = LoopbackPorts.Free();
         await using var database = world.DirectDatabase();
         await using var connection = await database.OpenConnectionAsync();
         bool stalledMetric;
