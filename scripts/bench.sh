@@ -8,7 +8,7 @@
 # contender's start to its last ack. Measurement (pgbouncer counters, /proc, acks) stays outside
 # the contender's path.
 #
-#   scripts/bench.sh            the full matrix (about an hour on 2 cores)
+#   scripts/bench.sh            the full matrix (70 minutes on this 2-core host; summary.json: matrix_minutes)
 #   scripts/bench.sh --quick    CI smoke: antenna-ingest and Antenna prefork-16, 0 and 2 ms, once (< 3 min)
 #   options: --repetitions N (3)  --delays 0,0.5,2  --contenders a,b  --variants a,b (at --variant-delay)
 #            --variant-repetitions N (1)  --paced-delay D (0.5; "none" skips latency runs)

@@ -63,7 +63,38 @@ public sealed class MatrixSummaryTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "throughput-vs-delay.svg")));
     }
 
-    private void Run(int sequence, string contender, double delay, int repetition, int acked, double startup, double window, string? exception = null)
+    [Fact]
+    public async Task The_matrix_duration_runs_from_the_first_start_to_the_last_end_and_variants_are_named_by_their_repetitions()
+    {
+        Run(1, "antenna-prefork-16", 0.5, 1, acked: 100, startup: 10, window: 50, startedAt: "2026-12-03T06:00:00Z", wall: 70);
+        Run(2, "antenna-prefork-16", 0.5, 2, acked: 100, startup: 10, window: 50, startedAt: "2026-12-03T06:02:00Z", wall: 70);
+        Run(3, "antenna-gevent-200-pool200", 0.5, 1, acked: 100, startup: 10, window: 50, startedAt: "2026-12-03T06:04:00Z", wall: 90);
+
+        await SummarizeCommand.RunAsync(new AntennaIngest.Workload.Cli.Options(["--dir", _dir]));
+
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "summary.json")))!;
+        Assert.Equal(5.5, (double)summary["matrix_minutes"]!, 3); // 06:00:00 → 06:04:00 + 90 s
+        Assert.Equal(2, (int)summary["repetitions"]!);
+        Assert.Equal(1, (int)summary["fewest_repetitions"]!);
+        var section = ReadmeSection.Render(summary, "results/x");
+        Assert.Contains("2 repetitions per cell in alternating order (1 for the variants: the rows without an interval)", section, StringComparison.Ordinal);
+        Assert.Contains("the runs took 6 min", section, StringComparison.Ordinal);
+        Assert.Contains("| antenna-prefork-16 | 100 [100–100] | 1.00× (baseline) |", section, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Runs_without_a_start_time_give_no_duration()
+    {
+        Run(1, "antenna-prefork-16", 0.5, 1, acked: 100, startup: 10, window: 50);
+
+        await SummarizeCommand.RunAsync(new AntennaIngest.Workload.Cli.Options(["--dir", _dir]));
+
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "summary.json")))!;
+        Assert.Null(summary["matrix_minutes"]);
+        Assert.DoesNotContain("the runs took", ReadmeSection.Render(summary, "results/x"), StringComparison.Ordinal);
+    }
+
+    private void Run(int sequence, string contender, double delay, int repetition, int acked, double startup, double window, string? exception = null, string? startedAt = null, double wall = 0)
     {
         var dir = Path.Combine(_dir, "runs", $"{sequence:D3}-{contender}");
         Directory.CreateDirectory(dir);
@@ -74,6 +105,7 @@ public sealed class MatrixSummaryTests : IDisposable
             ["repetition"] = repetition,
             ["sequence"] = sequence,
             ["mode"] = "backlog",
+            ["started_at"] = startedAt,
         }.ToJsonString());
         File.WriteAllText(Path.Combine(dir, $"{contender}.json"), new JsonObject
         {
@@ -83,6 +115,7 @@ public sealed class MatrixSummaryTests : IDisposable
             ["acked"] = acked,
             ["startup_seconds"] = startup,
             ["window_seconds"] = window,
+            ["wall_seconds"] = wall,
             ["results_per_minute"] = (acked - 1) / window * 60,
             ["latency_ms"] = new JsonObject { ["p50"] = 1, ["p95"] = 2, ["p99"] = 3 },
         }.ToJsonString());

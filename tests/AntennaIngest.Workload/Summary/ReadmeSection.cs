@@ -59,7 +59,7 @@ public static class ReadmeSection
         ArgumentNullException.ThrowIfNull(summary);
         var text = new StringBuilder();
         var delays = string.Join(" / ", summary["added_rtt_ms"]!.AsArray().Select(d => F((double)d!, "0.###")));
-        text.Append(CultureInfo.InvariantCulture, $"{summary["machine"]} Added round-trip delay to every service: {delays} ms; {summary["repetitions"]} repetitions per cell in alternating order; mean [95 % interval]. Source: [{resultsDir}/summary.md]({resultsDir}/summary.md), charts [throughput vs delay]({resultsDir}/throughput-vs-delay.svg) and [latency CDF]({resultsDir}/latency-cdf.svg).\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"{summary["machine"]} Added round-trip delay to every service: {delays} ms; {Repetitions(summary)}; mean [95 % interval]{Duration(summary)}. Source: [{resultsDir}/summary.md]({resultsDir}/summary.md), charts [throughput vs delay]({resultsDir}/throughput-vs-delay.svg) and [latency CDF]({resultsDir}/latency-cdf.svg).\n\n");
         text.Append("| added RTT (ms) | contender | results/min | vs Antenna prefork-16 | DB queries / result | peak memory (MB) | host CPU s / 1,000 results | errors |\n|---:|---|---:|---:|---:|---:|---:|---|\n");
         foreach (var cell in summary["backlog"]!.AsArray())
         {
@@ -71,7 +71,7 @@ public static class ReadmeSection
                 continue;
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"| {F((double)cell["added_rtt_ms"]!, "0.###")} | {cell["contender"]} | {Interval(cell["results_per_minute"]!)} | {(ratio is null ? "–" : Interval(ratio, ratio: true))} | {F((double)cell["db_queries_per_result"]!["mean"]!, "F1")} | {F((double)cell["peak_memory_mb"]!["mean"]!)} {cell["memory_kind"]} | {F((double)cell["host_cpu_seconds_per_1000_results"]!["mean"]!, "F1")} | {Errors(cell)} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {F((double)cell["added_rtt_ms"]!, "0.###")} | {cell["contender"]} | {Interval(cell["results_per_minute"]!)} | {(ratio is null ? "–" : (string?)cell["contender"] == (string?)summary["baseline"] ? "1.00× (baseline)" : Interval(ratio, ratio: true))} | {F((double)cell["db_queries_per_result"]!["mean"]!, "F1")} | {F((double)cell["peak_memory_mb"]!["mean"]!)} {cell["memory_kind"]} | {F((double)cell["host_cpu_seconds_per_1000_results"]!["mean"]!, "F1")} | {Errors(cell)} |\n");
         }
 
         var paced = summary["paced"]!.AsArray();
@@ -91,6 +91,14 @@ public static class ReadmeSection
 
         return text.ToString();
     }
+
+    private static string Repetitions(JsonNode summary) =>
+        summary["fewest_repetitions"] is JsonValue fewest
+            ? $"{summary["repetitions"]} repetitions per cell in alternating order ({fewest} for the variants: the rows without an interval)"
+            : $"{summary["repetitions"]} repetitions per cell in alternating order";
+
+    private static string Duration(JsonNode summary) =>
+        summary["matrix_minutes"] is JsonValue minutes ? $"; the runs took {F((double)minutes, "F0")} min (first run's set-up to last run's end)" : string.Empty;
 
     private static string Errors(JsonNode cell) =>
         (int)cell["problems"]! == 0 && string.IsNullOrEmpty((string?)cell["not_ok"]) ? "0" : $"{cell["problems"]} {cell["not_ok"]}".Trim();

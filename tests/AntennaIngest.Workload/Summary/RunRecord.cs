@@ -29,6 +29,12 @@ public sealed partial record RunRecord
 
     public string Status { get; init; } = "missing";
 
+    /// <summary>When the orchestrator began the run (before its set-up and enqueue).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>The contender's wall time, from its start to its end.</summary>
+    public double WallSeconds { get; init; }
+
     public int Results { get; init; }
 
     public int Acked { get; init; }
@@ -92,6 +98,7 @@ public sealed partial record RunRecord
             Mode = (string?)plan["mode"] ?? "backlog",
             Load = (string?)plan["load"] ?? string.Empty,
             OfferedRate = Number(plan, "offered_rate"),
+            StartedAt = DateTimeOffset.TryParse((string?)plan["started_at"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started) ? started : null,
         };
         var resultPath = Path.Combine(directory, $"{contender}.json");
         if (!File.Exists(resultPath) || JsonNode.Parse(File.ReadAllText(resultPath)) is not JsonObject result)
@@ -107,6 +114,7 @@ public sealed partial record RunRecord
         {
             Status = (string?)result["status"] ?? "?",
             Results = (int)Number(result, "results"),
+            WallSeconds = Number(result, "wall_seconds"),
             Acked = acked,
             Problems = (int)(Number(result, "unacked") + Number(result, "terminated") + Number(result, "naks") + Number(result, "verify_violations")),
             PerMinuteFromStart = Number(result, "results_per_minute_from_start") is > 0 and var recorded ? recorded : fromStartSeconds > 0 ? acked / fromStartSeconds * 60 : 0,

@@ -68,6 +68,18 @@ public sealed record MatrixSummary(string Title, string Baseline, IReadOnlyList<
 
     public int Repetitions => Cells.Count == 0 ? 0 : Cells.Max(c => c.Runs.Count);
 
+    /// <summary>Repetitions of the cells run fewer times than <see cref="Repetitions"/> (the variants), if any.</summary>
+    public int? FewestRepetitions => Cells.Count == 0 || Cells.Min(c => c.Runs.Count) == Repetitions ? null : Cells.Min(c => c.Runs.Count);
+
+    /// <summary>
+    /// How long the matrix took: the first run's start (its set-up included) to the last run's end.
+    /// Null when a run lacks its start time (runs recorded before it was written).
+    /// </summary>
+    public double? Minutes =>
+        Runs.Count == 0 || Runs.Any(r => r.StartedAt is null)
+            ? null
+            : (Runs.Max(r => r.StartedAt!.Value.AddSeconds(r.WallSeconds)) - Runs.Min(r => r.StartedAt!.Value)).TotalMinutes;
+
     // The binary first, then Antenna's pools by concurrency: the order tables and charts list them.
     private static int Rank(string contender) => contender.StartsWith("antenna-ingest", StringComparison.Ordinal) ? 0 : contender.Contains("prefork", StringComparison.Ordinal) ? 1 : 2;
 
@@ -131,6 +143,8 @@ public sealed record MatrixSummary(string Title, string Baseline, IReadOnlyList<
             ["baseline"] = Baseline,
             ["added_rtt_ms"] = new JsonArray([.. Delays.Select(d => (JsonNode?)d)]),
             ["repetitions"] = Repetitions,
+            ["fewest_repetitions"] = FewestRepetitions,
+            ["matrix_minutes"] = Minutes is { } minutes ? Round(minutes) : null,
             ["clock"] = "results_per_minute: results acked / (contender start → last ack, or last crop stored); the same monotonic clock for every contender",
             ["order"] = new JsonArray([.. Runs.Select(r => (JsonNode?)$"{r.Sequence}: {r.Contender} @ {r.DelayMs} ms r{r.Repetition} {r.Mode} {r.Load}".TrimEnd())]),
             ["backlog"] = new JsonArray([.. Backlog.Select(c => (JsonNode?)CellJson(c))]),
