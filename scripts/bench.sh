@@ -22,7 +22,7 @@
 #   BENCH_SCHEMA=fixture: databases from tests/fixtures/antenna-schema.sql instead of Antenna's migrations
 #
 # Output: results/<UTC stamp>/{summary.md,summary.json,throughput-vs-delay.svg,latency-cdf.svg,
-# versions.json,copy.json,runs/<n>-<contender>-d<delay>-r<rep>/…} and the symlink results/latest.
+# versions.json,copy.json,runs/<n>-<contender>-d<delay>-r<rep>/…} and the symlink results/latest. (--quick: results/tmp/quick-<stamp>)
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
@@ -73,6 +73,7 @@ workload="$root_dir/tests/AntennaIngest.Workload/bin/Release/net10.0/antenna-wor
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$root_dir/results/$stamp"
+$quick && out="$root_dir/results/tmp/quick-$stamp" # smoke runs are not results to commit
 work="$root_dir/results/tmp/$stamp"
 images_dir="$root_dir/results/tmp/images"
 mkdir -p "$out/runs" "$work"
@@ -100,7 +101,8 @@ is_ingest() { [[ $1 == antenna-ingest* ]]; }
 
 # A backlog the contender needs at least a minute for: the binary gets ≥ 10,000 results (10 jobs
 # of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 65 s of results at
-# its own rate measured in the first repetition (BENCH_CELERY_RESULTS before that, and for variants
+# its own rate measured in the first repetition (BENCH_CELERY_RESULTS, 240, before that: prefork-16 drained
+# the 200 it used to get in 58.6 s at +0 ms, below the minute; for variants
 # the largest size measured).
 declare -A celery_results=()
 backlog_size() { # name -> "jobs images_per_job"
@@ -111,7 +113,7 @@ backlog_size() { # name -> "jobs images_per_job"
   fi
   local results=${celery_results[$1]:-} largest=0 n
   for n in "${celery_results[@]}"; do (( n > largest )) && largest=$n; done
-  [ -n "$results" ] || results=$(( largest > 0 ? largest : ${BENCH_CELERY_RESULTS:-200} ))
+  [ -n "$results" ] || results=$(( largest > 0 ? largest : ${BENCH_CELERY_RESULTS:-240} ))
   echo "4 $(( (results + 3) / 4 ))"
 }
 
