@@ -145,7 +145,7 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
         var spec = source.Spec(job, image);
         var celery = source.Json(spec, image, ResultShape.Celery);
         var adc = _js is null ? null : JetStreamBody(job.Id, image.ReplySubject, source.Json(spec, image, ResultShape.Adc));
-        var message = _channel is null ? null : CeleryMessage.ProcessResult(job.Id, Encoding.UTF8.GetString(celery), image.ReplySubject, taskId: TaskId(job.Index, image.Index));
+        var message = _channel is null ? null : CeleryMessage.ProcessResult(job.Id, celery, image.ReplySubject, taskId: TaskId(job.Index, image.Index), validate: false);
         return new Prepared(ResultSource.Expect(job, image, spec, celery.Length), image.ReplySubject, celery.Length, message, adc);
     }
 
