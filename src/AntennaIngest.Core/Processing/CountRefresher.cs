@@ -18,15 +18,25 @@ public sealed partial class CountRefresher(
 {
     private const int BatchSize = 500;
 
+    /// <summary>The longest wait between attempts while a dependency is down.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = settings.CountsRefreshInterval > TimeSpan.Zero ? settings.CountsRefreshInterval : TimeSpan.FromMilliseconds(100);
         using var timer = new PeriodicTimer(interval);
-        while (true)
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await RefreshAllAsync(stoppingToken);
+                if (failures > 0)
+                {
+                    Log.Recovered(logger, failures);
+                    failures = 0;
+                }
+
                 if (!await timer.WaitForNextTickAsync(stoppingToken))
                 {
                     return;
@@ -38,8 +48,33 @@ public sealed partial class CountRefresher(
             }
             catch (DependencyUnavailableException e)
             {
-                Log.RefreshFailed(logger, e.Dependency, e);
+                // Counts are off the ack path, so waiting costs no result anything; retrying at once
+                // spun in a loop that logged a warning every few ms while PostgreSQL restarted.
+                if (++failures == 1)
+                {
+                    Log.RefreshFailed(logger, e.Dependency, e);
+                }
+
+                await WaitQuietlyAsync(Backoff(interval, failures), stoppingToken);
             }
+        }
+    }
+
+    /// <summary>The interval doubled per consecutive failure, at most <see cref="MaxBackoff"/>.</summary>
+    public static TimeSpan Backoff(TimeSpan interval, int failures)
+    {
+        var doubled = interval.Ticks * Math.Pow(2, Math.Min(failures, 30));
+        return TimeSpan.FromTicks((long)Math.Min(doubled, MaxBackoff.Ticks));
+    }
+
+    private static async Task WaitQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -97,7 +132,10 @@ public sealed partial class CountRefresher(
         [LoggerMessage(2600, LogLevel.Debug, "recounted {Count} {Kind}")]
         public static partial void Refreshed(ILogger logger, int count, string kind);
 
-        [LoggerMessage(2601, LogLevel.Warning, "recounting events/deployments failed ({Dependency}); will retry")]
+        [LoggerMessage(2601, LogLevel.Warning, "recounting events/deployments failed ({Dependency}); will retry with backoff, logged once until it works again")]
         public static partial void RefreshFailed(ILogger logger, string dependency, Exception exception);
+
+        [LoggerMessage(2602, LogLevel.Information, "recounting events/deployments works again after {Failures} failed attempts")]
+        public static partial void Recovered(ILogger logger, int failures);
     }
 }

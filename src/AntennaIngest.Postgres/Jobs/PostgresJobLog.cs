@@ -114,6 +114,7 @@ public sealed partial class PostgresJobLog(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(FlushInterval);
+        var failures = 0; // consecutive: an outage is logged when it starts and when it ends, not every tick
         while (true)
         {
             try
@@ -128,10 +129,18 @@ public sealed partial class PostgresJobLog(
             try
             {
                 await FlushAsync(stoppingToken);
+                if (failures > 0)
+                {
+                    Log.FlushRecovered(logger, failures);
+                    failures = 0;
+                }
             }
             catch (Exception e) when (PostgresErrors.IsTransient(e))
             {
-                Log.FlushFailed(logger, Volatile.Read(ref _count), e);
+                if (++failures == 1)
+                {
+                    Log.FlushFailed(logger, Volatile.Read(ref _count), e);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -203,8 +212,11 @@ public sealed partial class PostgresJobLog(
         [LoggerMessage(3102, LogLevel.Error, "job {JobId}: {Message}")]
         public static partial void JobError(ILogger logger, long jobId, string message);
 
-        [LoggerMessage(3103, LogLevel.Warning, "job log rows could not be written yet ({Buffered} buffered); retrying")]
+        [LoggerMessage(3103, LogLevel.Warning, "job log rows could not be written yet ({Buffered} buffered); retrying, logged once until they can")]
         public static partial void FlushFailed(ILogger logger, int buffered, Exception exception);
+
+        [LoggerMessage(3105, LogLevel.Information, "job log rows are written again after {Failures} failed flushes")]
+        public static partial void FlushRecovered(ILogger logger, int failures);
 
         [LoggerMessage(3104, LogLevel.Warning, "job log buffer full ({Capacity} lines): dropping the oldest lines until the database accepts writes again")]
         public static partial void Dropping(ILogger logger, int capacity);
