@@ -134,6 +134,9 @@ max_client_conn = 2000
 max_db_connections = 0
 server_reset_query =
 ignore_startup_parameters = extra_float_digits
+# After a failed server login pgbouncer waits this long before the next (default 15 s): a
+# PostgreSQL restart would keep every client waiting that long after the server is back.
+server_login_retry = 1
 logfile = $bouncer_dir/pgbouncer.log
 pidfile = $bouncer_dir/pgbouncer.pid
 EOF
