@@ -4,11 +4,12 @@
 # 200 as the gevent proposal, RolnickLab/antenna#1230, suggests), each with the same added network
 # round trip to pgbouncer, Redis, NATS and RabbitMQ, repeated in alternating order.
 # Every run gets a fresh database, Redis state, JetStream task streams and queue built by the same
-# seeded workload; the backlog is enqueued before the contender starts; the clock runs from the
+# seeded workload (each result's JSON is compressed once and kept for the next repetitions; the
+# job id and reply subject around it are new); the backlog is enqueued before the contender starts; the clock runs from the
 # contender's start to its last ack. Measurement (pgbouncer counters, /proc, acks) stays outside
 # the contender's path.
 #
-#   scripts/bench.sh            the full matrix (70 minutes on this 2-core host; summary.json: matrix_minutes)
+#   scripts/bench.sh            the full matrix (about an hour on this 2-core host; summary.json: matrix_minutes)
 #   scripts/bench.sh --quick    CI smoke: antenna-ingest and Antenna prefork-16, 0 and 2 ms, once (< 3 min)
 #   options: --repetitions N (3)  --delays 0,0.5,2  --contenders a,b  --variants a,b (at --variant-delay)
 #            --variant-repetitions N (1)  --paced-delay D (0.5; "none" skips latency runs)
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2"; shift ;;
     --binary) binary="$2"; shift ;;
     --keep) keep=true ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -101,19 +102,31 @@ is_ingest() { [[ $1 == antenna-ingest* ]]; }
 
 # A backlog the contender needs at least a minute for: the binary gets ≥ 10,000 results (10 jobs
 # of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 65 s of results at
-# its own rate measured in the first repetition (BENCH_CELERY_RESULTS, 240, before that: prefork-16 drained
-# the 200 it used to get in 58.6 s at +0 ms, below the minute; for variants
-# the largest size measured).
+# its own rate measured in the first repetition. A variant gets the size measured for the main
+# contender of its pool (gevent-200 or -cma0 that of gevent-100), else the largest measured.
+# Before any measurement: BENCH_CELERY_RESULTS (240) for prefork, BENCH_GEVENT_RESULTS (160) for
+# gevent (results/20261203T061630Z: prefork-16 drained 200 in 58.6 s at +0 ms, below the minute;
+# gevent-100 took 95 s for 200, 21 s of it start-up).
 declare -A celery_results=()
+pool_of() { [[ $1 =~ ^antenna-(prefork|gevent)- ]] && echo "${BASH_REMATCH[1]}"; }
 backlog_size() { # name -> "jobs images_per_job"
   if $quick; then is_ingest "$1" && echo "1 200" || echo "1 40"; return; fi
   if is_ingest "$1"; then
     [[ $1 == *crops* ]] && echo "2 1000" || echo "10 1000"
     return
   fi
-  local results=${celery_results[$1]:-} largest=0 n
+  local results=${celery_results[$1]:-} largest=0 pool n c
+  pool=$(pool_of "$1")
+  if [ -z "$results" ]; then
+    for c in "${!celery_results[@]}"; do
+      [ "$(pool_of "$c")" = "$pool" ] && { results=${celery_results[$c]}; break; }
+    done
+  fi
   for n in "${celery_results[@]}"; do (( n > largest )) && largest=$n; done
-  [ -n "$results" ] || results=$(( largest > 0 ? largest : ${BENCH_CELERY_RESULTS:-240} ))
+  [ -n "$results" ] || (( largest == 0 )) || results=$largest
+  if [ -z "$results" ]; then
+    [ "$pool" = gevent ] && results=${BENCH_GEVENT_RESULTS:-160} || results=${BENCH_CELERY_RESULTS:-240}
+  fi
   echo "4 $(( (results + 3) / 4 ))"
 }
 
@@ -155,7 +168,7 @@ run_measure() { # dir run name queue first_ack rate delay [extra]
   setup "$dir" "$jobs" "$images"
   "$workload" measure --manifest "$dir/manifest.json" --out "$run" --contender "$name" --seed "$seed" \
     --queue "$queue" --command "$(contender_command "$name")" --timeout 900 --stall-timeout 90 \
-    --first-ack-timeout "$first_ack" --rate "$rate" --delay-ms "$delay" "$@" 2>&1 | tail -1 >&2 || true
+    --first-ack-timeout "$first_ack" --rate "$rate" --delay-ms "$delay" --body-cache "$work/bodies" "$@" 2>&1 | tail -1 >&2 || true
 }
 
 sequence=0
@@ -241,13 +254,15 @@ if [ "$paced_delay" != none ]; then
 fi
 
 if $copy; then
-  log "COPY ceiling: the binary's backlog written by binary COPY on 1, 2, 4 and 8 parallel streams"
+  log "COPY ceiling: the binary's backlog written by binary COPY on 1, 2 and 4 parallel streams (2 saturate this 2-core host; 8 measured no more than 4)"
   read -r jobs images <<< "$(backlog_size antenna-ingest)"
   mkdir -p "$work/copy"
   setup "$work/copy" "$jobs" "$images"
-  "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed" --streams 1,2,4,8 >&2
+  "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed" --streams 1,2,4 >&2
   $keep || "$workload" cleanup --manifest "$work/copy/manifest.json" --queues none >/dev/null 2>&1 || true
 fi
+
+$keep || rm -rf "$work/bodies" # the results' JSON, compressed once for every repetition (about 1 GB)
 
 # Large per-result files are kept compressed; summarize reads them either way.
 find "$out/runs" -type f \( -name '*-acks.tsv' -o -name '*.log' \) -size +256k -exec gzip -9 {} +

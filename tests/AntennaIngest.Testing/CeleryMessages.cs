@@ -35,6 +35,24 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             writer.WriteString("reply_subject", replySubject);
         }, compress, retries, eta, expires, taskId);
 
+    /// <summary>
+    /// The same with result_data compressed beforehand: the body inflates to the same bytes as the
+    /// overloads above write (kombu's single zlib stream differs only in how it is compressed).
+    /// </summary>
+    public static CeleryMessage ProcessResult(long jobId, PrecompressedJson resultData, string replySubject, string? taskId = null)
+    {
+        const string Placeholder = "null";
+        var text = Layout(writer =>
+        {
+            writer.WriteNumber("job_id", jobId);
+            writer.WriteNull("result_data");
+            writer.WriteString("reply_subject", replySubject);
+        });
+        var at = text.AsSpan().IndexOf("\"result_data\": null"u8) + "\"result_data\": "u8.Length;
+        var body = resultData.ZlibBetween(text.AsSpan(0, at), text.AsSpan(at + Placeholder.Length), out var fullText);
+        return WithHeaders(ProcessResultTask, taskId ?? Guid.NewGuid().ToString(), fullText, body, compressed: true, retries: 0, eta: null, expires: null);
+    }
+
     /// <summary>save_results(results=..., job_id=...) as Pipeline.save_results_async enqueues it.</summary>
     public static CeleryMessage SaveResults(long? jobId, string resultsJson, bool compress = true) =>
         Create(SaveResultsTask, writer =>
@@ -67,7 +85,13 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
     /// <summary>Any task name with the given kwargs writer (used for the fallback-queue tests). A fixed <paramref name="taskId"/> makes the message reproducible.</summary>
     public static CeleryMessage Create(string taskName, Action<Utf8JsonWriter> writeKwargs, bool compress = true, int retries = 0, DateTimeOffset? eta = null, DateTimeOffset? expires = null, string? taskId = null)
     {
-        taskId ??= Guid.NewGuid().ToString();
+        var text = Layout(writeKwargs);
+        return WithHeaders(taskName, taskId ?? Guid.NewGuid().ToString(), text, compress ? Zlib(text) : text, compress, retries, eta, expires);
+    }
+
+    // The body `[args, kwargs, embed]` with Python's separators.
+    private static byte[] Layout(Action<Utf8JsonWriter> writeKwargs)
+    {
         using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json))
         {
@@ -86,8 +110,11 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             writer.WriteEndArray();
         }
 
-        var text = PythonJson.WithPythonSeparators(json.GetBuffer().AsSpan(0, (int)json.Length));
-        var body = compress ? Zlib(text) : text;
+        return PythonJson.WithPythonSeparators(json.GetBuffer().AsSpan(0, (int)json.Length));
+    }
+
+    private static CeleryMessage WithHeaders(string taskName, string taskId, byte[] text, byte[] body, bool compressed, int retries, DateTimeOffset? eta, DateTimeOffset? expires)
+    {
         var headers = new Dictionary<string, object?>
         {
             ["lang"] = "py",
@@ -110,12 +137,12 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             ["stamped_headers"] = null,
             ["stamps"] = new Dictionary<string, object?>(),
         };
-        if (compress)
+        if (compressed)
         {
             headers["compression"] = "application/x-gzip";
         }
 
-        return new CeleryMessage(taskName, taskId, headers, body, compress);
+        return new CeleryMessage(taskName, taskId, headers, body, compressed);
     }
 
     private static string KwargsRepr(byte[] body)

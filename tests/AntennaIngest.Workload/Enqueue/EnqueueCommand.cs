@@ -14,6 +14,7 @@ public static class EnqueueCommand
         """
         enqueue --manifest FILE --out DIR [--seed 1] [--target celery|jetstream|both] [--queue ml_results]
                 [--results-stream ingest_results] [--results-subject-prefix ingest.results] [--rate 0 (results/s; 0 = backlog)] [--limit N]
+                [--body-cache DIR (keep each result's JSON compressed there for later runs of the same benchmark)]
         """;
 
     public static async Task<int> RunAsync(Options options)
@@ -43,7 +44,8 @@ public static class EnqueueCommand
         options.Get("results-stream", "ingest_results"),
         options.Get("results-subject-prefix", "ingest.results"),
         options.Fraction("rate", 0),
-        options.Number("limit", 0));
+        options.Number("limit", 0),
+        BodyCache: options.Get("body-cache", string.Empty));
 
     public static long UnixNanoseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 

@@ -26,6 +26,7 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
     private IChannel? _channel;
     private NatsConnection? _nats;
     private NatsJSContext? _js;
+    private readonly ResultBodyCache? _bodies = settings.BodyCache is { Length: > 0 } directory ? new ResultBodyCache(directory) : null;
 
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
@@ -143,10 +144,23 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
     private Prepared Build(JobPlan job, ImagePlan image)
     {
         var spec = source.Spec(job, image);
-        var celery = source.Json(spec, image, ResultShape.Celery);
         var adc = _js is null ? null : JetStreamBody(job.Id, image.ReplySubject, source.Json(spec, image, ResultShape.Adc));
-        var message = _channel is null ? null : CeleryMessage.ProcessResult(job.Id, celery, image.ReplySubject, taskId: TaskId(job.Index, image.Index), validate: false);
-        return new Prepared(ResultSource.Expect(job, image, spec, celery.Length), image.ReplySubject, celery.Length, message, adc);
+        var taskId = TaskId(job.Index, image.Index);
+        int bytes;
+        CeleryMessage? message = null;
+        if (_bodies is not null && _channel is not null)
+        {
+            (var resultData, bytes) = _bodies.GetOrAdd(source.CacheKey(job, image), () => source.Json(spec, image, ResultShape.Celery));
+            message = CeleryMessage.ProcessResult(job.Id, resultData, image.ReplySubject, taskId);
+        }
+        else
+        {
+            var celery = source.Json(spec, image, ResultShape.Celery);
+            bytes = celery.Length;
+            message = _channel is null ? null : CeleryMessage.ProcessResult(job.Id, celery, image.ReplySubject, taskId: taskId, validate: false);
+        }
+
+        return new Prepared(ResultSource.Expect(job, image, spec, bytes), image.ReplySubject, bytes, message, adc);
     }
 
     private sealed record Prepared(ExpectedResult Expected, string Reply, int Bytes, CeleryMessage? Celery, byte[]? Adc);
@@ -237,4 +251,5 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
     }
 }
 
-public sealed record EnqueueSettings(string Target, string BrokerUrl, string Queue, string NatsUrl, string ResultsStream, string SubjectPrefix, double Rate, int Limit, bool Confirm = false);
+/// <param name="BodyCache">A folder where result JSON is kept compressed between runs of one benchmark (Celery target only); none when empty.</param>
+public sealed record EnqueueSettings(string Target, string BrokerUrl, string Queue, string NatsUrl, string ResultsStream, string SubjectPrefix, double Rate, int Limit, bool Confirm = false, string BodyCache = "");

@@ -32,6 +32,10 @@ public sealed class ResultSource(Manifest manifest, int seed, ResultTier? onlyTi
 
     public ResultSpec Spec(JobPlan job, ImagePlan image) => _generator.Generate(job.Index, image.Index, image.Width, image.Height);
 
+    /// <summary>Everything that decides the bytes of an image's result JSON (see <see cref="ResultBodyCache"/>).</summary>
+    public string CacheKey(JobPlan job, ImagePlan image) =>
+        ResultBodyCache.Key(string.Join('|', seed, onlyTier, manifest.SpeciesLabels, manifest.Pipeline, job.Index, image.Index, image.Id, image.Width, image.Height, image.Url));
+
     public byte[] Json(ResultSpec spec, ImagePlan image, ResultShape shape) => ResultWriter.Write(spec, manifest.Pipeline, image, shape);
 
     public static ExpectedResult Expect(JobPlan job, ImagePlan image, ResultSpec spec, int bytes) =>

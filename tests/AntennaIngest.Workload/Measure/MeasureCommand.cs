@@ -27,6 +27,7 @@ public static partial class MeasureCommand
                 [--queue ml_results] [--rate 0] [--timeout 600] [--first-ack-timeout 60] [--stall-timeout 60] [--poll-ms 250]
                 [--wait-crops (keep the contender running until every detection has its crop; throughput counts until then)]
                 [--delay-ms 0 (round trip added to the contender's connections to pgbouncer, Redis, NATS and RabbitMQ by user-space proxies; 0 = direct)]
+                [--body-cache DIR (keep each result's JSON compressed there for later runs of the same benchmark)]
         """;
 
     public static async Task<int> RunAsync(Options options)
