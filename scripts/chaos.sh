@@ -2,8 +2,9 @@
 # Fault-injection suite (bounded, loopback only): runs antenna-ingest's native binary through
 # kill -9 at five code points, restarts of PostgreSQL, pgbouncer, Redis, NATS and RabbitMQ,
 # an exhausted pgbouncer pool, a long lock on the job row, a Redis FLUSHDB, poison messages,
-# SIGTERM under load, a stall and a memory bound, then checks that nothing was lost, duplicated
-# or left stuck. Prints the table and writes results/chaos-<stamp>/chaos.{md,json}.
+# SIGTERM under load, a stall, a memory bound, and three instances killed or replaced in turn,
+# then checks that nothing was lost, duplicated or left stuck. Prints the table and writes
+# results/chaos-<stamp>/chaos.{md,json}.
 #   scripts/chaos.sh            full run (100 kills; about 15 minutes on 2 cores)
 #   scripts/chaos.sh --quick    CI subset (about 3 minutes)
 #   scripts/chaos.sh --scenarios kill9-after_commit,poison

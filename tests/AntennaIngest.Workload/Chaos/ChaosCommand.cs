@@ -55,6 +55,8 @@ public static class ChaosCommand
             scenarios.Add(($"restart-{service}", () => Scenarios.RestartAsync(settings, service)));
         }
 
+        scenarios.Add(("scale-out-kill9", () => ScaleOutScenarios.Kill9Async(settings, quick ? 6 : 30)));
+        scenarios.Add(("scale-out-rolling-restart", () => ScaleOutScenarios.RollingRestartAsync(settings)));
         scenarios.Add(("pool-exhausted", () => Scenarios.PoolExhaustedAsync(settings)));
         scenarios.Add(("hot-row-lock", () => Scenarios.HotRowLockAsync(settings)));
         scenarios.Add(("redis-flushdb", () => Scenarios.FlushDbAsync(settings)));

@@ -21,6 +21,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly long _clockStart = EnqueueCommand.UnixNanoseconds();
     private readonly List<Process> _processes = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _enqueuedAt = new(StringComparer.Ordinal);
     private AckObserver? _acks;
     private NATS.Client.Core.NatsConnection? _nats;
     private int _starts;
@@ -81,11 +82,21 @@ public sealed partial class ChaosWorld : IAsyncDisposable
         var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, limit, Confirm: true);
         await using var enqueuer = new Enqueuer(new ResultSource(Manifest, Settings.Seed), settings);
         await enqueuer.ConnectAsync(CancellationToken.None);
-        Expectations = await enqueuer.RunAsync(Now, null, CancellationToken.None);
+        Expectations = await enqueuer.RunAsync(Now, (reply, ns, _) => _enqueuedAt[reply] = ns, CancellationToken.None);
     }
 
-    /// <summary>Starts antenna-ingest on this world's database and queue; <paramref name="extra"/> adds settings.</summary>
-    public Process StartBinary(Dictionary<string, string>? extra = null)
+    /// <summary>Seconds from each result's enqueue to its first observed ack (acked results only).</summary>
+    public IReadOnlyList<double> SecondsEnqueueToAck()
+    {
+        var (firstAck, _) = _acks!.Snapshot();
+        return firstAck.Where(a => _enqueuedAt.ContainsKey(a.Key)).Select(a => (a.Value - _enqueuedAt[a.Key]) / 1e9).ToList();
+    }
+
+    /// <summary>
+    /// Starts antenna-ingest on this world's database and queue; <paramref name="extra"/> adds
+    /// settings. Instances running side by side each log to ingest-{instance}.log.
+    /// </summary>
+    public Process StartBinary(Dictionary<string, string>? extra = null, string? instance = null)
     {
         var start = new ProcessStartInfo(Settings.Binary, ["run"])
         {
@@ -108,7 +119,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
+        var log = new StreamWriter(instance is null ? LogPath : Path.Combine(Directory, $"ingest-{instance}.log"), append: true) { AutoFlush = true };
         log.WriteLine($"---- start #{++_starts} {string.Join(' ', (extra ?? []).Select(e => e.Key + "=" + e.Value))}");
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
@@ -159,10 +170,51 @@ public sealed partial class ChaosWorld : IAsyncDisposable
         return Acked > before || AllAcked ? clock.Elapsed.TotalSeconds : null;
     }
 
-    /// <summary>SIGTERM, then wait for exit; returns the exit code.</summary>
-    public async Task<int> TerminateAsync(TimeSpan timeout, bool waitForStartup = true)
+    /// <summary>
+    /// Seconds from now until JetStream counts one more task acked than it does now, or null.
+    /// Around a NATS restart the harness's own ack observer reconnects late and misses acks;
+    /// the job consumers' own counts (delivered minus ack-pending) do not.
+    /// </summary>
+    public async Task<double?> TimeToNextConsumerAckAsync(TimeSpan timeout)
     {
-        var process = Current ?? throw new InvalidOperationException("not running");
+        await using var nats = ServiceClients.Nats(Manifest.NatsUrl, "antenna-chaos-consumer-acks");
+        var clock = Stopwatch.StartNew();
+        long? before = null;
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                long acked = 0;
+                foreach (var job in Manifest.Jobs)
+                {
+                    var info = await new AntennaJobTasks(nats, job.Id).ConsumerInfoAsync();
+                    acked += info is null ? 0 : (long)info.Delivered.ConsumerSeq - info.NumAckPending;
+                }
+
+                before ??= acked;
+                if (acked > before)
+                {
+                    return clock.Elapsed.TotalSeconds;
+                }
+            }
+            catch (Exception e) when (e is NATS.Client.Core.NatsException or TimeoutException)
+            {
+                // NATS is still coming up: keep asking.
+            }
+
+            await Task.Delay(50);
+        }
+
+        return null;
+    }
+
+    /// <summary>SIGTERM, then wait for exit; returns the exit code.</summary>
+    public Task<int> TerminateAsync(TimeSpan timeout, bool waitForStartup = true) =>
+        TerminateAsync(Current ?? throw new InvalidOperationException("not running"), timeout, waitForStartup);
+
+    /// <summary>SIGTERM to one of several instances, then wait for its exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(Process process, TimeSpan timeout, bool waitForStartup = true)
+    {
 
         // A signal during start-up, before the host handles SIGTERM, would kill it outright.
         var started = DateTime.Now - process.StartTime;

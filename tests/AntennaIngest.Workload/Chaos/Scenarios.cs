@@ -90,12 +90,13 @@ public static class Scenarios
         // There, one image gets no result, so the job (and its consumer) stays open and the
         // consumer's ack counts are the proof instead.
         var natsRestart = service == "nats";
-        var enqueue = world.EnqueueAsync(rate: settings.Images / 8.0, limit: natsRestart ? settings.Images - 1 : 0);
+        // For NATS, results keep arriving for a while after it is back, so there is an ack to time.
+        var enqueue = world.EnqueueAsync(rate: settings.Images / (natsRestart ? 16.0 : 8.0), limit: natsRestart ? settings.Images - 1 : 0);
         await ChaosWorld.WaitAsync(() => world.Acked >= settings.Images / 3, TimeSpan.FromSeconds(60));
         var restart = Stopwatch.StartNew();
         await RunAsync(settings.ServicesScript, "restart", service);
         var downFor = restart.Elapsed.TotalSeconds;
-        var recovery = await world.TimeToNextAckAsync(TimeSpan.FromSeconds(120));
+        var recovery = natsRestart ? await world.TimeToNextConsumerAckAsync(TimeSpan.FromSeconds(120)) : await world.TimeToNextAckAsync(TimeSpan.FromSeconds(120));
         await enqueue;
         var drained = natsRestart
             ? await ChaosWorld.WaitAsync(world.ConsumersSettledAsync, s_drain)
@@ -441,7 +442,7 @@ public static class Scenarios
         return false;
     }
 
-    private static async Task<long> CropsPendingAsync(NpgsqlDataSource database)
+    internal static async Task<long> CropsPendingAsync(NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand("SELECT count(*) FROM main_detection WHERE bbox IS NOT NULL AND path IS NULL");
         return (long)(await command.ExecuteScalarAsync())!;
@@ -509,6 +510,6 @@ public static class Scenarios
 
     private static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
-    private static ScenarioResult Result(string name, int runs, Tally tally, double? recovery, bool ok, string notes) =>
+    internal static ScenarioResult Result(string name, int runs, Tally tally, double? recovery, bool ok, string notes) =>
         new(name, runs, tally.Results, tally.Lost, tally.Duplicated, tally.Stuck, recovery, ok && tally.Lost == 0 && tally.Duplicated == 0 && tally.Stuck == 0 && tally.Report.Checks.All(c => c.Ok), notes + (tally.Report.Checks.All(c => c.Ok) ? string.Empty : "; verify: " + string.Join(", ", tally.Report.Checks.Where(c => !c.Ok).Select(c => c.Name))));
 }
