@@ -101,31 +101,39 @@ setup() { # dir jobs images_per_job
 is_ingest() { [[ $1 == antenna-ingest* ]]; }
 
 # A backlog the contender needs at least a minute for: the binary gets ≥ 10,000 results (10 jobs
-# of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 65 s of results at
-# its own rate measured in the first repetition. A variant gets the size measured for the main
-# contender of its pool (gevent-200 or -cma0 that of gevent-100), else the largest measured.
-# Before any measurement: BENCH_CELERY_RESULTS (240) for prefork, BENCH_GEVENT_RESULTS (160) for
-# gevent (results/20261203T061630Z: prefork-16 drained 200 in 58.6 s at +0 ms, below the minute;
-# gevent-100 took 95 s for 200, 21 s of it start-up).
-declare -A celery_results=()
+# of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 70 s of results at
+# the mean rate measured so far for the same contender at the same delay (a repetition ran up to
+# 15 % faster than the one before it, so 70 s keeps every run above the minute). A variant uses the
+# rate of the main contender of its pool (gevent-200 or -cma0 that of gevent-100) at its delay;
+# without a rate at that delay, the fastest one measured for it (a longer run, never a shorter one).
+# Before any measurement: BENCH_CELERY_RESULTS (220) for prefork, BENCH_GEVENT_RESULTS (150) for
+# gevent (results/20261203T122201Z: prefork-16 drained 240 in 75 s at +0 ms, gevent-100 160 in 74 s).
+declare -A celery_rate=() # "contender@delay" -> mean results/s of its backlog runs so far
 pool_of() { [[ $1 =~ ^antenna-(prefork|gevent)- ]] && echo "${BASH_REMATCH[1]}"; }
-backlog_size() { # name -> "jobs images_per_job"
+main_of_pool() { # name -> the main contender of its pool (itself if it is one)
+  local c
+  for c in "${contender_list[@]}"; do [ "$c" = "$1" ] && { echo "$1"; return; }; done
+  for c in "${contender_list[@]}"; do [ "$(pool_of "$c")" = "$(pool_of "$1")" ] && { echo "$c"; return; }; done
+  echo "$1"
+}
+backlog_size() { # name delay -> "jobs images_per_job"
   if $quick; then is_ingest "$1" && echo "1 200" || echo "1 40"; return; fi
   if is_ingest "$1"; then
     [[ $1 == *crops* ]] && echo "2 1000" || echo "10 1000"
     return
   fi
-  local results=${celery_results[$1]:-} largest=0 pool n c
-  pool=$(pool_of "$1")
-  if [ -z "$results" ]; then
-    for c in "${!celery_results[@]}"; do
-      [ "$(pool_of "$c")" = "$pool" ] && { results=${celery_results[$c]}; break; }
+  local main rate="" key results
+  main=$(main_of_pool "$1")
+  rate=${celery_rate["$main@$2"]:-}
+  if [ -z "$rate" ]; then # no run at this delay yet: the fastest rate of any delay
+    for key in "${!celery_rate[@]}"; do
+      [ "${key%@*}" = "$main" ] && awk "BEGIN { exit !(${celery_rate[$key]} > ${rate:-0}) }" && rate=${celery_rate[$key]}
     done
   fi
-  for n in "${celery_results[@]}"; do (( n > largest )) && largest=$n; done
-  [ -n "$results" ] || (( largest == 0 )) || results=$largest
-  if [ -z "$results" ]; then
-    [ "$pool" = gevent ] && results=${BENCH_GEVENT_RESULTS:-160} || results=${BENCH_CELERY_RESULTS:-240}
+  if [ -n "$rate" ]; then
+    results=$(awk "BEGIN { n = int($rate * 70 / 4 + 1) * 4; print (n < 120 ? 120 : n) }")
+  else
+    [ "$(pool_of "$1")" = gevent ] && results=${BENCH_GEVENT_RESULTS:-150} || results=${BENCH_CELERY_RESULTS:-220}
   fi
   echo "4 $(( (results + 3) / 4 ))"
 }
@@ -179,7 +187,7 @@ measure() { # name delay repetition [rate load]
   local tag; tag="$(printf '%03d' "$sequence")-$name-d$delay-r$rep${load:+-paced}"
   local run="$out/runs/$tag" dir="$work/$tag" queue="bench_${stamp}_${sequence}"
   mkdir -p "$run" "$dir"
-  read -r jobs images <<< "$(backlog_size "$name")"
+  read -r jobs images <<< "$(backlog_size "$name" "$delay")"
   local limit=0
   if [ "$mode" = paced ]; then # about 45 s of results at the offered rate
     limit=$(awk "BEGIN { n = int($rate * 45); print (n < 60 ? 60 : n) }")
@@ -194,6 +202,27 @@ measure() { # name delay repetition [rate load]
   local timed=(run_measure "$dir" "$run" "$name" "$queue" "$first_ack" "$rate" "$delay" $extra)
   if [[ $name =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${timed[@]}"; else "${timed[@]}"; fi
   $keep || "$workload" cleanup --manifest "$dir/manifest.json" --queues "$queue,${queue}_crops_sink" >/dev/null 2>&1 || true
+  if [ "$mode" = backlog ] && ! is_ingest "$name" && ! $quick && [ "$(main_of_pool "$name")" = "$name" ]; then
+    local measured; measured=$(runs_rate "$name" "$delay")
+    awk "BEGIN { exit !($measured > 0) }" && celery_rate["$name@$delay"]=$measured
+  fi
+}
+
+runs_rate() { # name delay -> mean results/s (contender start → last ack) of its ok backlog runs so far, from the runs' own files
+  python3 - "$out/runs" "$1" "$2" <<'EOF'
+import glob, json, os, sys
+runs, name, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+rates = []
+for run_file in glob.glob(os.path.join(runs, "*", "run.json")):
+    run = json.load(open(run_file))
+    result_file = os.path.join(os.path.dirname(run_file), name + ".json")
+    if run["contender"] != name or float(run["delay_ms"]) != delay or run["mode"] != "backlog" or not os.path.exists(result_file):
+        continue
+    result = json.load(open(result_file))
+    if result.get("status") == "ok" and result.get("results_per_minute_from_start"):
+        rates.append(result["results_per_minute_from_start"] / 60)
+print(f"{sum(rates) / len(rates):.3f}" if rates else 0)
+EOF
 }
 
 mean_rate() { # name delay -> mean results/s of its ok backlog runs so far (from contender start)
@@ -221,17 +250,6 @@ for rep in $(seq 1 "$repetitions"); do
     order=(); for (( i=${#cells[@]}-1; i>=0; i-- )); do order+=("${cells[$i]}"); done
   fi
   for cell in "${order[@]}"; do measure "${cell%@*}" "${cell#*@}" "$rep"; done
-  if [ "$rep" = 1 ] && ! $quick; then
-    # From now on each Antenna worker gets 65 s of results at its fastest measured rate.
-    for c in "${contender_list[@]}"; do
-      is_ingest "$c" && continue
-      fastest=$(for d in "${delay_list[@]}"; do mean_rate "$c" "$d"; done | sort -g | tail -1)
-      if awk "BEGIN { exit !($fastest > 0) }"; then
-        celery_results[$c]=$(awk "BEGIN { n = int($fastest * 65 / 4 + 1) * 4; print (n < 120 ? 120 : n) }")
-        log "$c: backlogs of ${celery_results[$c]} results from now on (${fastest} results/s measured)"
-      fi
-    done
-  fi
 done
 
 IFS=, read -r -a variant_list <<< "$variants"
@@ -255,7 +273,7 @@ fi
 
 if $copy; then
   log "COPY ceiling: the binary's backlog written by binary COPY on 1, 2 and 4 parallel streams (2 saturate this 2-core host; 8 measured no more than 4)"
-  read -r jobs images <<< "$(backlog_size antenna-ingest)"
+  read -r jobs images <<< "$(backlog_size antenna-ingest 0)"
   mkdir -p "$work/copy"
   setup "$work/copy" "$jobs" "$images"
   "$workload" copy --manifest "$work/copy/manifest.json" --out "$out" --seed "$seed" --streams 1,2,4 >&2
