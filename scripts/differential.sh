@@ -7,7 +7,7 @@
 #   scripts/differential.sh                 2 seeds (the CI size)
 #   scripts/differential.sh --seeds 20      a longer run
 #   scripts/differential.sh --seed 7        replay one seed (printed on failure)
-#   options: --steps M --binary PATH --report FILE --keep
+#   options: --steps M --binary PATH --report FILE --keep --stop-after STEP
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"

@@ -2,11 +2,12 @@
 native binary consuming real Celery messages), each with its own database, Redis and NATS."""
 import json
 import os
-import time
 import subprocess
+import time
 import uuid
 
 import psycopg2
+import redis
 
 from diffsuite import services_state
 from diffsuite.acks import AckObserver
@@ -116,6 +117,11 @@ class Copy:
         }
         self.worker = Worker(self.name, env, os.path.join(self.work_dir, f"worker-{self.name}.log"), oracle_env["source"])
         self.worker.call("ping")
+
+    def counts_pending(self) -> int:
+        """Events and deployments the binary has marked for recounting and not yet recounted."""
+        client = redis.Redis.from_url(self.servers.redis_url)
+        return sum(client.zcard(key) for key in ("ingest:dirty:events", "ingest:dirty:deployments"))
 
     def snapshot(self) -> dict:
         taken_at = time.time()  # before any read: a change the read misses happens after this
