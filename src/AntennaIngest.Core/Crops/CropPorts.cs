@@ -36,11 +36,23 @@ public interface ICropRepository
 /// <summary>A pending crop request: the image, and the job whose log hears about failures (0 for none).</summary>
 public readonly record struct CropRequest(long ImageId, long JobId, string Member);
 
-/// <summary>The durable set of images waiting for crops.</summary>
+/// <summary>
+/// The durable set of images waiting for crops, shared by every instance. A request is claimed
+/// before it is cropped, so two instances never crop the same image at once; a claim lasts for a
+/// lease that its holder renews while it works, and a holder that dies without completing or
+/// releasing simply lets the lease run out, after which the request is claimable again.
+/// </summary>
 public interface ICropQueue
 {
-    ValueTask<IReadOnlyList<CropRequest>> PeekAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>Up to <paramref name="limit"/> requests that no other live claim holds, each leased for <paramref name="lease"/>.</summary>
+    ValueTask<IReadOnlyList<CropRequest>> ClaimAsync(int limit, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Removes handled requests (only after their outcome is recorded).</summary>
+    /// <summary>Extends the leases still held (a lease that ran out and was claimed again is not taken back).</summary>
+    ValueTask RenewAsync(IReadOnlyList<CropRequest> requests, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Ends the claims of handled requests (only after their outcome is recorded).</summary>
     ValueTask CompleteAsync(IReadOnlyList<CropRequest> requests, CancellationToken cancellationToken);
+
+    /// <summary>Gives unhandled requests back at once (shutdown), instead of waiting for their leases to run out.</summary>
+    ValueTask ReleaseAsync(IReadOnlyList<CropRequest> requests, CancellationToken cancellationToken);
 }

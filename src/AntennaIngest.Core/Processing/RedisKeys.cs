@@ -22,6 +22,9 @@ public static class RedisKeys
     /// </summary>
     public const string CropsPending = "ingest:crops:pending";
 
+    /// <summary>Sorted set of crop members an instance is working on, scored with the claim's lease deadline (µs, Redis clock).</summary>
+    public const string CropsClaimed = "ingest:crops:claimed";
+
     /// <summary>Antenna's AsyncJobStateManager.TIMEOUT.</summary>
     public static readonly TimeSpan JobStateTtl = TimeSpan.FromSeconds(604800);
 }

@@ -17,7 +17,7 @@ public sealed record CropStatistics(int Images, int Created, int Failed)
 
 /// <summary>
 /// Antenna's create_detection_images for a batch of images: each source fetched once, all its
-/// path-less boxed detections cropped on the pool, stored, and the paths written in one UPDATE.
+/// path-less boxed detections cropped on the pool, stored, and the image's paths written in one UPDATE.
 /// A failure is recorded for that detection (or image) only; the others go on.
 /// </summary>
 public sealed class CropProcessor(
@@ -29,23 +29,29 @@ public sealed class CropProcessor(
     IJobLog jobLog,
     IngestMetrics metrics)
 {
-    private const int ConcurrentImages = 4;
+    /// <summary>Images fetched and cropped at once (their crops share the crop pool's threads).</summary>
+    public const int ConcurrentImages = 4;
 
     /// <param name="jobOf">The job whose log hears about an image's failures (0 for none).</param>
     public async Task<CropStatistics> ProcessAsync(IReadOnlyList<long> imageIds, Func<long, long> jobOf, CancellationToken cancellationToken)
     {
         var sources = await repository.LoadAsync(imageIds, cancellationToken);
-        var paths = new List<(long DetectionId, string Path)>();
+        var created = 0;
         var failed = 0;
         await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentImages, CancellationToken = cancellationToken }, async (source, token) =>
         {
             var (made, errors) = await CropImageAsync(source, token);
-            lock (paths)
+            // Paths are saved per image: a crash then leaves unreferenced only the crops of the
+            // images in hand (at most ConcurrentImages), not those of the whole batch.
+            FaultPoints.Hit(FaultPoints.DuringCrops);
+            if (made.Count > 0)
             {
-                paths.AddRange(made);
-                failed += errors.Count;
+                await repository.SavePathsAsync(made, token);
+                metrics.Crops.Add(made.Count, "created");
             }
 
+            Interlocked.Add(ref created, made.Count);
+            Interlocked.Add(ref failed, errors.Count);
             var job = jobOf(source.ImageId);
             foreach (var error in errors)
             {
@@ -57,10 +63,7 @@ public sealed class CropProcessor(
             }
         });
 
-        FaultPoints.Hit(FaultPoints.DuringCrops);
-        await repository.SavePathsAsync(paths, cancellationToken);
-        metrics.Crops.Add(paths.Count, "created");
-        return new CropStatistics(sources.Count, paths.Count, failed);
+        return new CropStatistics(sources.Count, created, failed);
     }
 
     private async Task<(List<(long, string)> Made, List<string> Errors)> CropImageAsync(CropSource source, CancellationToken cancellationToken)

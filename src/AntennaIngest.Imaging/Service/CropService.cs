@@ -6,14 +6,24 @@ using Microsoft.Extensions.Logging;
 namespace AntennaIngest.Imaging.Service;
 
 /// <summary>
-/// Works off the durable crop set: takes a batch of requests, crops them, and removes them only
-/// once their outcome is recorded — so a crash or restart loses nothing (the next start finds
-/// the same requests, and detections already given a path are simply no longer selected).
-/// Never part of a result's ack: results are acked before their crops exist, as in Antenna.
+/// Works off the durable crop set: claims a batch of requests, crops them, and ends the claims
+/// only once their outcome is recorded — so a crash or restart loses nothing (the claims of a
+/// dead instance run out and the requests are claimed again; detections already given a path
+/// are simply no longer selected). Claims keep instances that share the set from cropping the
+/// same image at once. Never part of a result's ack: results are acked before their crops
+/// exist, as in Antenna.
 /// </summary>
 public sealed partial class CropService(ICropQueue queue, CropProcessor processor, ILogger<CropService> logger) : BackgroundService
 {
     private const int BatchSize = 16;
+
+    /// <summary>
+    /// How long a claim outlives its holder: the delay before a killed instance's requests are
+    /// cropped by another. Renewed every third of it while the batch is worked on, so a slow
+    /// store delays nothing but that batch.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan s_idle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(5);
 
@@ -21,29 +31,84 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            IReadOnlyList<CropRequest> requests = [];
             try
             {
-                var requests = await queue.PeekAsync(BatchSize, stoppingToken);
+                requests = await queue.ClaimAsync(BatchSize, Lease, stoppingToken);
                 if (requests.Count == 0)
                 {
                     await Task.Delay(s_idle, stoppingToken);
                     continue;
                 }
 
-                var jobs = requests.GroupBy(r => r.ImageId).ToDictionary(g => g.Key, g => g.Max(r => r.JobId));
-                var statistics = await processor.ProcessAsync([.. jobs.Keys], image => jobs.GetValueOrDefault(image), stoppingToken);
+                var statistics = await CropWhileRenewingAsync(requests, stoppingToken);
                 await queue.CompleteAsync(requests, stoppingToken);
                 Log.Batch(logger, statistics.Images, statistics.Created, statistics.Failed);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await ReleaseAsync(requests);
                 return;
             }
             catch (DependencyUnavailableException e)
             {
                 Log.Retrying(logger, e.Dependency, e);
+                await ReleaseAsync(requests);
                 await DelayAsync(stoppingToken);
             }
+        }
+    }
+
+    private async Task<CropStatistics> CropWhileRenewingAsync(IReadOnlyList<CropRequest> requests, CancellationToken stoppingToken)
+    {
+        var jobs = requests.GroupBy(r => r.ImageId).ToDictionary(g => g.Key, g => g.Max(r => r.JobId));
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewing = RenewUntilCancelledAsync(requests, renewal.Token);
+        try
+        {
+            return await processor.ProcessAsync([.. jobs.Keys], image => jobs.GetValueOrDefault(image), stoppingToken);
+        }
+        finally
+        {
+            await renewal.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task RenewUntilCancelledAsync(IReadOnlyList<CropRequest> requests, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await queue.RenewAsync(requests, Lease, cancellationToken);
+                }
+                catch (DependencyUnavailableException e)
+                {
+                    // The next tick tries again; if Redis stays away past the lease, another
+                    // instance may crop these images too, which costs a file, not a crop.
+                    Log.RenewFailed(logger, e.Dependency, e);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>At shutdown or a pause: hand unfinished requests back now rather than after their leases.</summary>
+    private async Task ReleaseAsync(IReadOnlyList<CropRequest> requests)
+    {
+        try
+        {
+            await queue.ReleaseAsync(requests, CancellationToken.None);
+        }
+        catch (DependencyUnavailableException e)
+        {
+            Log.RenewFailed(logger, e.Dependency, e);
         }
     }
 
@@ -65,5 +130,8 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
 
         [LoggerMessage(7001, LogLevel.Warning, "crops paused: {Dependency} unavailable; retrying")]
         public static partial void Retrying(ILogger logger, string dependency, Exception exception);
+
+        [LoggerMessage(7002, LogLevel.Warning, "crop claims could not be renewed or released ({Dependency}); they run out by themselves")]
+        public static partial void RenewFailed(ILogger logger, string dependency, Exception exception);
     }
 }

@@ -1,5 +1,6 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Health;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AntennaIngest.Redis.Connections;
@@ -7,9 +8,11 @@ namespace AntennaIngest.Redis.Connections;
 /// <summary>Creates the process's one multiplexer and checks it.</summary>
 public static class RedisConnector
 {
-    public static ConfigurationOptions Options(RedisSettings settings)
+    /// <param name="loggers">Where the client reports connection failures and reconnects (none: silent).</param>
+    public static ConfigurationOptions Options(RedisSettings settings, ILoggerFactory? loggers = null)
     {
         var options = ConfigurationOptions.Parse(settings.Configuration);
+        options.LoggerFactory = loggers;
         options.ClientName = "antenna-ingest";
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 5000;
@@ -19,8 +22,8 @@ public static class RedisConnector
         return options;
     }
 
-    public static Task<ConnectionMultiplexer> ConnectAsync(RedisSettings settings, TextWriter? log = null) =>
-        ConnectionMultiplexer.ConnectAsync(Options(settings), log);
+    public static Task<ConnectionMultiplexer> ConnectAsync(RedisSettings settings, ILoggerFactory? loggers = null) =>
+        ConnectionMultiplexer.ConnectAsync(Options(settings, loggers));
 
     /// <summary>True when both settings reach the same server as the same user (they may differ in database).</summary>
     public static bool SameServer(RedisSettings a, RedisSettings b)

@@ -55,11 +55,13 @@ internal static class IngestApplication
         builder.Services.AddSingleton<IMetricsRefresher, PoolMetricsRefresher>();
 
         // abortConnect=false: the multiplexer returns at once and keeps reconnecting in the background.
-        var multiplexer = await RedisConnector.ConnectAsync(settings.Redis);
+        // It is made before the host (and its logger factory), so it reports to one of its own.
+        using var redisLoggers = LoggerFactory.Create(logging => LoggingSetup.Configure(logging, settings.Logging));
+        var multiplexer = await RedisConnector.ConnectAsync(settings.Redis, redisLoggers);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         // Celery results usually live in another database of the same Redis: one multiplexer serves both.
         var resultsRedis = settings.Celery.Results?.Redis is { } results && !RedisConnector.SameServer(results, settings.Redis)
-            ? await RedisConnector.ConnectAsync(results)
+            ? await RedisConnector.ConnectAsync(results, redisLoggers)
             : multiplexer;
         builder.Services.AddSingleton(sp => NatsConnector.Create(settings.Nats, sp.GetRequiredService<ILoggerFactory>()));
 

@@ -11,9 +11,11 @@ internal static class LoggingSetup
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(Enum.Parse<LogLevel>(settings.MinimumLevel));
-        // Client libraries are chatty at Information; their warnings and errors still show.
+        // Client libraries are chatty at Information (the Redis client writes some forty lines per
+        // reconnect); their warnings and errors still show.
         logging.AddFilter("NATS", LogLevel.Warning);
         logging.AddFilter("Npgsql", LogLevel.Warning);
+        logging.AddFilter("StackExchange.Redis", LogLevel.Warning);
         if (settings.Format == LogFormat.Json)
         {
             logging.AddJsonConsole(options =>

@@ -29,7 +29,7 @@ public sealed class CropServiceTests
 
         var settings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = new UriBuilder(ServiceEndpoints.RedisUrl) { Path = "/" + RedisDatabase }.Uri.ToString() }).Read().Redis;
         await using var redis = await RedisConnector.ConnectAsync(settings);
-        await redis.GetDatabase(RedisDatabase).KeyDeleteAsync(RedisKeys.CropsPending);
+        await redis.GetDatabase(RedisDatabase).KeyDeleteAsync([RedisKeys.CropsPending, RedisKeys.CropsClaimed]);
 
         // "Before the crash": create_detection_images was received and scheduled durably, nothing cropped yet.
         await new RedisCropScheduler(redis, RedisDatabase).ScheduleAsync(images, world.Job, CancellationToken.None);
@@ -39,16 +39,21 @@ public sealed class CropServiceTests
         using var service = new CropService(new RedisCropQueue(redis, RedisDatabase), world.Processor(), NullLogger<CropService>.Instance);
         await service.StartAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await redis.GetDatabase(RedisDatabase).SetLengthAsync(RedisKeys.CropsPending) > 0 && DateTime.UtcNow < deadline)
+        while (await OutstandingAsync(redis) > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
         await service.StopAsync(CancellationToken.None);
-        Assert.Equal(0, await redis.GetDatabase(RedisDatabase).SetLengthAsync(RedisKeys.CropsPending));
+        Assert.Equal(0, await OutstandingAsync(redis));
         foreach (var detection in detections)
         {
             Assert.NotNull(await world.PathAsync(detection));
         }
     }
+
+    /// <summary>Requests still waiting or claimed (a claim ends only after its paths are committed).</summary>
+    private static async Task<long> OutstandingAsync(StackExchange.Redis.ConnectionMultiplexer redis) =>
+        await redis.GetDatabase(RedisDatabase).SetLengthAsync(RedisKeys.CropsPending)
+        + await redis.GetDatabase(RedisDatabase).SortedSetLengthAsync(RedisKeys.CropsClaimed);
 }

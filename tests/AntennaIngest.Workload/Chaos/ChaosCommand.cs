@@ -65,7 +65,7 @@ public static class ChaosCommand
         scenarios.Add(("stall", () => Scenarios.StallAsync(settings)));
         scenarios.Add(("memory", () => Scenarios.MemoryAsync(settings, quick ? 200 : 1000, memoryRounds)));
 
-        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall" };
+        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9" };
         var toRun = scenarios.Where(s => selected is not null ? selected.Contains(s.Name) : !quick || quickSet.Contains(s.Name)).ToList();
         var results = new List<ScenarioResult>();
         foreach (var (name, run) in toRun)

@@ -20,8 +20,10 @@ public static class ScaleOutScenarios
     // ChaosWorld.StartBinary's INGEST_SHUTDOWN_TIMEOUT.
     private const int ShutdownTimeoutSeconds = 20;
 
-    // Each kill can cut off at most one crop write per crop thread.
     private const int CropThreads = 2;
+
+    // CropProcessor.ConcurrentImages in the binary: images whose crops are in hand at once.
+    private const int ImagesCroppedAtOnce = 4;
 
     private static readonly TimeSpan s_drain = TimeSpan.FromSeconds(180);
 
@@ -65,7 +67,7 @@ public static class ScaleOutScenarios
         await ChaosWorld.WaitAsync(async () => await Scenarios.CropsPendingAsync(database) == 0, TimeSpan.FromSeconds(60));
         var exits = await StopAllAsync(world, running);
         var tally = await world.TallyAsync();
-        var (cropsOk, cropNote) = await CropFilesAsync(world, database, killed * CropThreads);
+        var (cropsOk, cropNote) = await CropFilesAsync(world, database, killed);
         var ok = drained && killed == kills && exits.All(e => e == 0) && cropsOk;
         return Scenarios.Result(
             world.Name,
@@ -122,11 +124,14 @@ public static class ScaleOutScenarios
         await Task.WhenAll(running.Select(p => world.TerminateAsync(p, TimeSpan.FromSeconds(ShutdownTimeoutSeconds + 10))));
 
     // Every detection with a box has one path, and the file behind it is a whole JPEG. A kill
-    // between writing a crop and saving its path leaves a file no detection names, and the
-    // detection is cropped again (at-least-once): at most one per crop thread per kill. More
-    // than that means live instances cropped the same detections twice.
-    private static async Task<(bool Ok, string Note)> CropFilesAsync(ChaosWorld world, NpgsqlDataSource database, int unnamedAllowed)
+    // between writing an image's crops and saving their paths leaves files no detection names,
+    // and those detections are cropped again (at-least-once): per kill at most the crops of the
+    // images in hand (ImagesCroppedAtOnce × the most boxes any image has). More than
+    // that means live instances cropped the same detections twice.
+    private static async Task<(bool Ok, string Note)> CropFilesAsync(ChaosWorld world, NpgsqlDataSource database, int kills)
     {
+        await using var most = database.CreateCommand("SELECT coalesce(max(n), 0)::int FROM (SELECT count(*) AS n FROM main_detection WHERE bbox IS NOT NULL GROUP BY source_image_id) AS per_image");
+        var unnamedAllowed = kills * ImagesCroppedAtOnce * (int)(await most.ExecuteScalarAsync())!;
         var media = Path.Combine(world.Directory, "media");
         var paths = new List<string>();
         var withoutPath = 0;

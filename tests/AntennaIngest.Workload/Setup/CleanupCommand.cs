@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 
 namespace AntennaIngest.Workload.Setup;
 
-/// <summary>`cleanup`: removes what setup and a run left on the shared services: the database, the jobs' Redis keys and streams, and the given queues.</summary>
+/// <summary>`cleanup`: removes what setup and a run left on the shared services: the database, the jobs' Redis keys, streams and stored task results, and the given queues.</summary>
 public static class CleanupCommand
 {
     public const string Usage = "cleanup --manifest FILE [--queues q1,q2] [--keep-database]";
@@ -21,10 +21,15 @@ public static class CleanupCommand
         await using (connection)
         await using (var nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-workload-cleanup"))
         {
+            // Antenna's result backend (REDIS_URL's database 1) keeps each task's kwargs, the whole
+            // result, for CELERY_RESULT_EXPIRES (72 h): a full benchmark left 2.3 GB there, which a
+            // Redis restart then spends seconds loading.
+            var backend = connection.GetDatabase(1);
             foreach (var job in manifest.Jobs)
             {
                 await redis.KeyDeleteAsync([$"job:{job.Id}:pending_images:process", $"job:{job.Id}:pending_images:results", $"job:{job.Id}:failed_images", $"job:{job.Id}:pending_images_total", $"job:{job.Id}:results_counts"]);
                 await new AntennaJobTasks(nats, job.Id).DeleteAsync();
+                await backend.KeyDeleteAsync([.. job.Images.Select(image => (StackExchange.Redis.RedisKey)$"celery-task-meta-{Enqueue.Enqueuer.TaskId(job.Index, image.Index)}")]);
             }
         }
 
