@@ -63,6 +63,31 @@ public sealed class TaskAcknowledgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ack_unanswered_on_a_live_connection_is_left_unconfirmed_and_sent_once()
+    {
+        // A subscriber that never replies: the server is up (it answers pings) but not the ack.
+        var subject = $"ingest.test.silent.{_jobId}";
+        var received = 0;
+        await using var silent = await _nats.SubscribeCoreAsync<byte[]>(subject);
+        var counting = Task.Run(async () =>
+        {
+            await foreach (var _ in silent.Msgs.ReadAllAsync())
+            {
+                Interlocked.Increment(ref received);
+            }
+        });
+        await _nats.PingAsync();
+
+        Assert.Equal(AckResult.Unconfirmed, await _acknowledger.AckAsync(subject, CancellationToken.None));
+        await silent.UnsubscribeAsync();
+        await counting;
+        // The server answers pings and the connection never dropped: it got the ack, so it is not
+        // sent again (a second copy is only sent across a reconnect; chaos net-partition-nats).
+        Assert.Equal(1, received);
+        Assert.Equal(1, _metrics.NatsAcks.Value("ack", "unconfirmed"));
+    }
+
+    [Fact]
     public async Task Many_acks_in_flight_on_one_connection_are_all_applied()
     {
         var more = Enumerable.Range(10, 200).Select(i => ((long)i, $"http://x/{i}.jpg"));

@@ -57,6 +57,11 @@ public static class ChaosCommand
 
         scenarios.Add(("scale-out-kill9", () => ScaleOutScenarios.Kill9Async(settings, quick ? 6 : 30)));
         scenarios.Add(("scale-out-rolling-restart", () => ScaleOutScenarios.RollingRestartAsync(settings)));
+        foreach (var service in PartitionScenarios.Services)
+        {
+            scenarios.Add(($"net-partition-{service}", () => PartitionScenarios.PartitionAsync(settings, service)));
+        }
+
         scenarios.Add(("pool-exhausted", () => Scenarios.PoolExhaustedAsync(settings)));
         scenarios.Add(("hot-row-lock", () => Scenarios.HotRowLockAsync(settings)));
         scenarios.Add(("redis-flushdb", () => Scenarios.FlushDbAsync(settings)));
@@ -65,7 +70,7 @@ public static class ChaosCommand
         scenarios.Add(("stall", () => Scenarios.StallAsync(settings)));
         scenarios.Add(("memory", () => Scenarios.MemoryAsync(settings, quick ? 200 : 1000, memoryRounds)));
 
-        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9" };
+        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9", "net-partition-nats" };
         var toRun = scenarios.Where(s => selected is not null ? selected.Contains(s.Name) : !quick || quickSet.Contains(s.Name)).ToList();
         var results = new List<ScenarioResult>();
         foreach (var (name, run) in toRun)
