@@ -56,6 +56,7 @@ public sealed class NatsTaskAcknowledger : ITaskAcknowledger
                 // it on a live connection and just did not answer.
                 if (!await AnswersPingAsync(cancellationToken))
                 {
+                    metrics.NatsAcks.Increment(kind, "failed");
                     throw new DependencyUnavailableException("nats", $"{kind} unanswered and the server does not answer a ping");
                 }
 
@@ -69,10 +70,10 @@ public sealed class NatsTaskAcknowledger : ITaskAcknowledger
         {
             result = AckResult.ConsumerGone;
         }
-        catch (Exception e) when (e is NatsException or TimeoutException or DependencyUnavailableException)
+        catch (Exception e) when (e is NatsException or TimeoutException)
         {
             metrics.NatsAcks.Increment(kind, "failed");
-            throw e as DependencyUnavailableException ?? new DependencyUnavailableException("nats", e.Message, e);
+            throw new DependencyUnavailableException("nats", e.Message, e);
         }
 
         metrics.NatsAcks.Increment(kind, result.ToString().ToLowerInvariant());

@@ -1,6 +1,7 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Processing;
 using AntennaIngest.Imaging.Service;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Redis.Bookkeeping;
 using AntennaIngest.Redis.Connections;
 using AntennaIngest.Testing;
@@ -27,7 +28,7 @@ public sealed class CropServiceTests
             detections.Add(await world.DetectionAsync(images[^1], [5, 5, 30, 30]));
         }
 
-        var settings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = new UriBuilder(ServiceEndpoints.RedisUrl) { Path = "/" + RedisDatabase }.Uri.ToString() }).Read().Redis;
+        var settings = TestRedis.Settings(RedisDatabase);
         await using var redis = await RedisConnector.ConnectAsync(settings);
         await redis.GetDatabase(RedisDatabase).KeyDeleteAsync([RedisKeys.CropsPending, RedisKeys.CropsClaimed]);
 

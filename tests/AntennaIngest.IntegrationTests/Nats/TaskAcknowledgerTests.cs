@@ -1,6 +1,7 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Metrics;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Nats.Acks;
 using AntennaIngest.Nats.Cleanup;
 using AntennaIngest.Nats.Connections;
@@ -105,7 +106,7 @@ public sealed class TaskAcknowledgerTests : IAsyncLifetime
     [Fact]
     public async Task Cleanup_deletes_the_consumer_the_stream_and_the_redis_keys()
     {
-        var redisSettings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
+        var redisSettings = TestRedis.Settings();
         await using var redis = await RedisConnector.ConnectAsync(redisSettings);
         var db = redis.GetDatabase(redisSettings.Database);
         await AntennaJobState.InitializeAsync(db, _jobId, ["1", "2", "3"]);

@@ -4,6 +4,7 @@ using AntennaIngest.Core.Intake;
 using AntennaIngest.Core.Metrics;
 using AntennaIngest.Core.Processing;
 using AntennaIngest.IntegrationTests.Jobs;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Nats.Acks;
 using AntennaIngest.Nats.Cleanup;
 using AntennaIngest.Nats.Connections;
@@ -79,7 +80,7 @@ public sealed class ProcessorFixture : IAsyncDisposable
     public static async Task<ProcessorFixture> CreateAsync(Func<JobRowFixture, IResultSaver> saver, ICropScheduler crops, int images = 2, string status = "STARTED")
     {
         var rows = await JobRowFixture.CreateAsync();
-        var redisSettings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
+        var redisSettings = TestRedis.Settings();
         var redis = await RedisConnector.ConnectAsync(redisSettings);
         var nats = NatsConnector.Create(new SettingsReader(new Dictionary<string, string?> { ["NATS_URL"] = ServiceEndpoints.NatsUrl }).Read().Nats, NullLoggerFactory.Instance);
         var fixture = new ProcessorFixture(rows, redis, redisSettings.Database, nats, saver(rows), crops);

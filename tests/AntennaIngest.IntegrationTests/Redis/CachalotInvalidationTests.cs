@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.IntegrationTests.Writing;
 using AntennaIngest.Postgres.Connections;
 using AntennaIngest.Postgres.Schema;
@@ -26,7 +27,7 @@ public sealed class CachalotInvalidationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
+        var settings = TestRedis.Settings();
         _redis = await RedisConnector.ConnectAsync(settings);
         _db = _redis.GetDatabase(Database);
         await ForgetKeysAsync();

@@ -1,6 +1,7 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Redis.Bookkeeping;
 using AntennaIngest.Redis.Connections;
 using AntennaIngest.Testing;
@@ -22,7 +23,7 @@ public sealed class RedisCropQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
+        var settings = TestRedis.Settings();
         _redis = await RedisConnector.ConnectAsync(settings);
         _db = _redis.GetDatabase(Database);
         await _db.KeyDeleteAsync([RedisKeys.CropsPending, RedisKeys.CropsClaimed]);

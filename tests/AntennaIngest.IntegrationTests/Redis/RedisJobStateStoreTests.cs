@@ -1,5 +1,6 @@
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Processing;
+using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Redis.Connections;
 using AntennaIngest.Redis.JobState;
 using AntennaIngest.Testing;
@@ -16,7 +17,7 @@ public sealed class RedisJobStateStoreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new SettingsReader(new Dictionary<string, string?> { ["REDIS_URL"] = ServiceEndpoints.RedisUrl }).Read().Redis;
+        var settings = TestRedis.Settings();
         _redis = await RedisConnector.ConnectAsync(settings);
         _db = _redis.GetDatabase(settings.Database);
         _store = new RedisJobStateStore(_redis, settings.Database);
