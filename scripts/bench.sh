@@ -29,6 +29,7 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
 
 arguments=" $* "
+script_started=$EPOCHREALTIME # the bound the benchmark keeps is the whole script's time (summary: time_budget)
 quick=false keep=false copy=true seed=1 repetitions=3
 delays="0,0.5,2"
 contenders="antenna-ingest,antenna-prefork-16,antenna-gevent-100-pool100"
@@ -62,6 +63,7 @@ if $quick; then # the quick defaults, unless named on the command line
 fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+since() { awk "BEGIN { printf \"%.3f\", $EPOCHREALTIME - $1 }"; } # seconds since an $EPOCHREALTIME
 
 "$root_dir/scripts/services.sh" up
 eval "$("$root_dir/scripts/services.sh" env)"
@@ -78,6 +80,8 @@ $quick && out="$root_dir/results/tmp/quick-$stamp" # smoke runs are not results 
 work="$root_dir/results/tmp/$stamp"
 images_dir="$root_dir/results/tmp/images"
 mkdir -p "$out/runs" "$work"
+mark() { printf '%s\t%s\n' "$1" "${2:-$EPOCHREALTIME}" >> "$out/phases.tsv"; } # a phase starts (the last mark ends the previous one)
+mark "start: services, builds, versions" "$script_started"
 
 port=$("$root_dir/scripts/services.sh" free-port)
 "$workload" serve --images-dir "$images_dir" --port "$port" --seed "$seed" > "$work/serve.log" 2>&1 &
@@ -119,7 +123,7 @@ main_of_pool() { # name -> the main contender of its pool (itself if it is one)
 backlog_size() { # name delay -> "jobs images_per_job"
   if $quick; then is_ingest "$1" && echo "1 200" || echo "1 40"; return; fi
   if is_ingest "$1"; then
-    [[ $1 == *crops* ]] && echo "2 1000" || echo "10 1000"
+    [[ $1 == *crops* ]] && echo "2 600" || echo "10 1000" # with crops ~17/s: 1,200 last over a minute
     return
   fi
   local main rate="" key results
@@ -173,9 +177,11 @@ with_pgbouncer() { # pool size, command…
 
 run_measure() { # dir run name queue first_ack rate delay [extra]
   local dir=$1 run=$2 name=$3 queue=$4 first_ack=$5 rate=$6 delay=$7; shift 7
+  local started=$EPOCHREALTIME
   setup "$dir" "$jobs" "$images"
+  since "$started" > "$dir/setup-seconds"
   "$workload" measure --manifest "$dir/manifest.json" --out "$run" --contender "$name" --seed "$seed" \
-    --queue "$queue" --command "$(contender_command "$name")" --timeout 900 --stall-timeout 90 \
+    --queue "$queue" --command "$(contender_command "$name")" --timeout 900 --stall-timeout 60 \
     --first-ack-timeout "$first_ack" --rate "$rate" --delay-ms "$delay" --body-cache "$work/bodies" "$@" 2>&1 | tail -1 >&2 || true
 }
 
@@ -189,8 +195,8 @@ measure() { # name delay repetition [rate load]
   mkdir -p "$run" "$dir"
   read -r jobs images <<< "$(backlog_size "$name" "$delay")"
   local limit=0
-  if [ "$mode" = paced ]; then # about 45 s of results at the offered rate
-    limit=$(awk "BEGIN { n = int($rate * 45); print (n < 60 ? 60 : n) }")
+  if [ "$mode" = paced ]; then # about 30 s of results at the offered rate, at least 40
+    limit=$(awk "BEGIN { n = int($rate * 30); print (n < 40 ? 40 : n) }")
     jobs=$(( (limit + 999) / 1000 )); images=$(( (limit + jobs - 1) / jobs ))
   fi
   printf '{"contender":"%s","delay_ms":%s,"repetition":%s,"sequence":%s,"mode":"%s","offered_rate":%s,"load":"%s","jobs":%s,"images_per_job":%s,"started_at":"%s"}\n' \
@@ -201,7 +207,9 @@ measure() { # name delay repetition [rate load]
   [[ $name == *crops* ]] && extra="--wait-crops"
   local timed=(run_measure "$dir" "$run" "$name" "$queue" "$first_ack" "$rate" "$delay" $extra)
   if [[ $name =~ -pool([0-9]+) ]]; then with_pgbouncer "${BASH_REMATCH[1]}" "${timed[@]}"; else "${timed[@]}"; fi
+  local cleaning=$EPOCHREALTIME
   $keep || "$workload" cleanup --manifest "$dir/manifest.json" --queues "$queue,${queue}_crops_sink" >/dev/null 2>&1 || true
+  printf '{"setup_s":%s,"cleanup_s":%s}\n' "$(cat "$dir/setup-seconds" 2>/dev/null || echo 0)" "$(since "$cleaning")" > "$run/harness.json"
   if [ "$mode" = backlog ] && ! is_ingest "$name" && ! $quick && [ "$(main_of_pool "$name")" = "$name" ]; then
     local measured; measured=$(runs_rate "$name" "$delay")
     awk "BEGIN { exit !($measured > 0) }" && celery_rate["$name@$delay"]=$measured
@@ -240,6 +248,7 @@ EOF
 
 # ---------------------------------------------------------------- the matrix
 
+mark "main matrix"
 IFS=, read -r -a delay_list <<< "$delays"
 IFS=, read -r -a contender_list <<< "$contenders"
 cells=()
@@ -252,6 +261,7 @@ for rep in $(seq 1 "$repetitions"); do
   for cell in "${order[@]}"; do measure "${cell%@*}" "${cell#*@}" "$rep"; done
 done
 
+mark "variants"
 IFS=, read -r -a variant_list <<< "$variants"
 for variant in "${variant_list[@]}"; do
   [ -n "$variant" ] || continue
@@ -259,6 +269,7 @@ for variant in "${variant_list[@]}"; do
 done
 
 # Latency at the same offered loads for every contender: shares of prefork-16's maximum.
+mark "paced latency runs"
 if [ "$paced_delay" != none ]; then
   maximum=$(mean_rate antenna-prefork-16 "$paced_delay")
   if awk "BEGIN { exit !($maximum > 0) }"; then
@@ -271,6 +282,7 @@ if [ "$paced_delay" != none ]; then
   fi
 fi
 
+mark "COPY ceiling"
 if $copy; then
   log "COPY ceiling: the binary's backlog written by binary COPY on 1, 2 and 4 parallel streams (2 saturate this 2-core host; 8 measured no more than 4)"
   read -r jobs images <<< "$(backlog_size antenna-ingest 0)"
@@ -280,10 +292,12 @@ if $copy; then
   $keep || "$workload" cleanup --manifest "$work/copy/manifest.json" --queues none >/dev/null 2>&1 || true
 fi
 
-$keep || rm -rf "$work/bodies" # the results' JSON, compressed once for every repetition (about 1 GB)
+$keep || rm -rf "$work/bodies" # the results' JSON, compressed once for every repetition (about 3 GB)
 
 # Large per-result files are kept compressed; summarize reads them either way.
+mark "compressing run files"
 find "$out/runs" -type f \( -name '*-acks.tsv' -o -name '*.log' \) -size +256k -exec gzip -9 {} +
+mark "summary" # the last mark: summarize's own few seconds are not counted
 "$workload" summarize --dir "$out" --title "Benchmark v2 ($repetitions repetition(s), seed $seed$($quick && echo ', quick'))"
 $quick || ln -sfn "$stamp" "$root_dir/results/latest" # smoke runs leave the published results alone
 log "results in $out"

@@ -49,8 +49,15 @@ public sealed record CeleryMessage(string TaskName, string TaskId, IDictionary<s
             writer.WriteString("reply_subject", replySubject);
         });
         var at = text.AsSpan().IndexOf("\"result_data\": null"u8) + "\"result_data\": "u8.Length;
-        var body = resultData.ZlibBetween(text.AsSpan(0, at), text.AsSpan(at + Placeholder.Length), out var fullText);
-        return WithHeaders(ProcessResultTask, taskId ?? Guid.NewGuid().ToString(), fullText, body, compressed: true, retries: 0, eta: null, expires: null);
+        var body = resultData.ZlibBetween(text.AsSpan(0, at), text.AsSpan(at + Placeholder.Length));
+        var reprText = Layout(writer =>
+        {
+            writer.WriteNumber("job_id", jobId);
+            writer.WritePropertyName("result_data");
+            writer.WriteRawValue(resultData.ReprSkeleton, skipInputValidation: true);
+            writer.WriteString("reply_subject", replySubject);
+        });
+        return WithHeaders(ProcessResultTask, taskId ?? Guid.NewGuid().ToString(), reprText, body, compressed: true, retries: 0, eta: null, expires: null);
     }
 
     /// <summary>save_results(results=..., job_id=...) as Pipeline.save_results_async enqueues it.</summary>

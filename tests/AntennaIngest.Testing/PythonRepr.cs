@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -59,6 +60,118 @@ public static class PythonRepr
         return point >= digits.Length
             ? sign + digits + new string('0', point - digits.Length) + ".0"
             : sign + digits[..point] + "." + digits[point..];
+    }
+
+    /// <summary>
+    /// A small JSON value whose <see cref="SafeRepr"/> equals that of <paramref name="json"/> wherever
+    /// the repr shows only its first <paramref name="shownDepth"/> levels of containers and no more
+    /// than <paramref name="maxTokens"/> of its tokens: deeper containers print as <c>{...}</c> or
+    /// <c>[...]</c> whatever they hold, so they are emptied (datetime objects, which print in full,
+    /// are kept), and every token shown costs at least one character of the repr's budget, so the
+    /// value is cut after <paramref name="maxTokens"/> tokens. The benchmark's enqueue computes each
+    /// message's <c>kwargsrepr</c> from it instead of parsing ~190 KB of result JSON per message.
+    /// </summary>
+    public static byte[] ReprSkeleton(ReadOnlySpan<byte> json, int shownDepth, int maxTokens = 4096)
+    {
+        var reader = new Utf8JsonReader(json);
+        var output = new ArrayBufferWriter<byte>(1024);
+        var open = new Stack<bool>(); // true: an object
+        var afterName = false;
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            for (var tokens = 0; tokens < maxTokens && reader.Read(); tokens++)
+            {
+                afterName = reader.TokenType == JsonTokenType.PropertyName;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray when reader.CurrentDepth >= shownDepth:
+                        var isObject = reader.TokenType == JsonTokenType.StartObject;
+                        var start = (int)reader.TokenStartIndex;
+                        if (SkipContainer(ref reader) && isObject)
+                        {
+                            var raw = json[start..(int)reader.BytesConsumed];
+                            writer.WriteRawValue(raw, skipInputValidation: true);
+                        }
+                        else if (isObject)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteEndObject();
+                        }
+                        else
+                        {
+                            writer.WriteStartArray();
+                            writer.WriteEndArray();
+                        }
+
+                        break;
+                    case JsonTokenType.StartObject:
+                        writer.WriteStartObject();
+                        open.Push(true);
+                        break;
+                    case JsonTokenType.StartArray:
+                        writer.WriteStartArray();
+                        open.Push(false);
+                        break;
+                    case JsonTokenType.EndObject:
+                        writer.WriteEndObject();
+                        open.Pop();
+                        break;
+                    case JsonTokenType.EndArray:
+                        writer.WriteEndArray();
+                        open.Pop();
+                        break;
+                    case JsonTokenType.PropertyName:
+                        writer.WritePropertyName(reader.GetString()!);
+                        break;
+                    case JsonTokenType.String:
+                        writer.WriteStringValue(reader.GetString());
+                        break;
+                    case JsonTokenType.Number:
+                        writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
+                        break;
+                    case JsonTokenType.True or JsonTokenType.False:
+                        writer.WriteBooleanValue(reader.TokenType == JsonTokenType.True);
+                        break;
+                    default:
+                        writer.WriteNullValue();
+                        break;
+                }
+            }
+
+            // Cut short: close what is open (beyond anything the repr can show).
+            if (afterName)
+            {
+                writer.WriteNullValue();
+            }
+
+            while (open.TryPop(out var isObject))
+            {
+                if (isObject)
+                {
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    writer.WriteEndArray();
+                }
+            }
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
+
+    // Reads past the container the reader is on; true when one of its own keys is "__type__" (a
+    // kombu datetime, which SafeRepr prints in full at any depth). One pass, as Skip would read.
+    private static bool SkipContainer(ref Utf8JsonReader reader)
+    {
+        var depth = reader.CurrentDepth;
+        var typed = false;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            typed |= reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("__type__"u8);
+        }
+
+        return typed;
     }
 
     /// <summary>Celery's <c>saferepr(value, maxLength, maxLevels)</c> of a JSON value as Python holds it after kombu.</summary>

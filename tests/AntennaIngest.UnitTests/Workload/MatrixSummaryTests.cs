@@ -94,6 +94,35 @@ public sealed class MatrixSummaryTests : IDisposable
         Assert.DoesNotContain("the runs took", ReadmeSection.Render(summary, "results/x"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_time_budget_adds_the_scripts_phases_and_the_harness_around_each_run()
+    {
+        Run(1, "antenna-prefork-16", 0.5, 1, acked: 100, startup: 10, window: 50, startedAt: "2026-12-03T06:00:00Z", wall: 60);
+        Run(2, "antenna-ingest", 0.5, 1, acked: 100, startup: 1, window: 50, startedAt: "2026-12-03T06:02:00Z", wall: 60);
+        foreach (var (run, contender, enqueue) in new[] { ("001-antenna-prefork-16", "antenna-prefork-16", 1.0), ("002-antenna-ingest", "antenna-ingest", 17.0) })
+        {
+            var dir = Path.Combine(_dir, "runs", run);
+            var result = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, $"{contender}.json")))!;
+            result["harness"] = new JsonObject { ["enqueue"] = enqueue, ["network"] = 0.5, ["stop"] = 2, ["verify"] = 1.5 };
+            File.WriteAllText(Path.Combine(dir, $"{contender}.json"), result.ToJsonString());
+            File.WriteAllText(Path.Combine(dir, "harness.json"), """{"setup_s":3,"cleanup_s":1}""");
+        }
+
+        File.WriteAllText(Path.Combine(_dir, "phases.tsv"), "start: services\t1000.0\nmain matrix\t1060.0\nCOPY ceiling\t1300.0\nsummary\t1420.0\n");
+
+        await SummarizeCommand.RunAsync(new AntennaIngest.Workload.Cli.Options(["--dir", _dir]));
+
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "summary.json")))!;
+        var budget = summary["time_budget"]!;
+        Assert.Equal(7.0, (double)budget["total_minutes"]!, 3);
+        Assert.Equal(4.0, (double)budget["phases_minutes"]!["main matrix"]!, 3);
+        Assert.Equal(2.0, (double)budget["runs_minutes"]!["contenders running (start → stop)"]!, 3);
+        Assert.Equal(0.3, (double)budget["runs_minutes"]!["enqueue of backlogs"]!, 3);
+        Assert.Equal(0.1, (double)budget["runs_minutes"]!["set-up (database, Redis, job streams)"]!, 3);
+        Assert.Contains("the whole script took 7 min", ReadmeSection.Render(summary, "results/x"), StringComparison.Ordinal);
+        Assert.Contains("The script took **7.0 min**", await File.ReadAllTextAsync(Path.Combine(_dir, "summary.md")), StringComparison.Ordinal);
+    }
+
     private void Run(int sequence, string contender, double delay, int repetition, int acked, double startup, double window, string? exception = null, string? startedAt = null, double wall = 0)
     {
         var dir = Path.Combine(_dir, "runs", $"{sequence:D3}-{contender}");

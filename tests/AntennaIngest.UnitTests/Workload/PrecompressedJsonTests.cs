@@ -15,6 +15,24 @@ public sealed class PrecompressedJsonTests
     }
 
     [Theory]
+    [InlineData("Wiki", "pedia")]
+    [InlineData("", "Wikipedia")]
+    [InlineData("Wikipedia", "")]
+    public void Adler32_of_two_parts_combines_to_that_of_the_whole(string first, string second)
+    {
+        var (a, b) = (Encoding.UTF8.GetBytes(first), Encoding.UTF8.GetBytes(second));
+        Assert.Equal(PrecompressedJson.Adler32([.. a, .. b]), PrecompressedJson.Adler32Combine(PrecompressedJson.Adler32(a), PrecompressedJson.Adler32(b), b.Length));
+    }
+
+    [Fact]
+    public void Adler32_combines_over_parts_longer_than_the_modulus()
+    {
+        var whole = Enumerable.Range(0, 300_000).Select(i => (byte)(255 - (i * 7 % 256))).ToArray();
+        var (a, b) = (whole[..70_001], whole[70_001..]);
+        Assert.Equal(PrecompressedJson.Adler32(whole), PrecompressedJson.Adler32Combine(PrecompressedJson.Adler32(a), PrecompressedJson.Adler32(b), b.Length));
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(40_000)] // several deflate blocks and many Adler-32 blocks
     public void A_message_around_precompressed_result_data_inflates_to_the_same_body_and_headers(int labels)
@@ -57,6 +75,8 @@ public sealed class PrecompressedJsonTests
             Assert.Equal(ResultJson(3).Length, second.CompactBytes);
             Assert.Equal(first.ResultData.Text, second.ResultData.Text);
             Assert.Equal(first.ResultData.Deflated, second.ResultData.Deflated);
+            Assert.Equal(first.ResultData.ReprSkeleton, second.ResultData.ReprSkeleton);
+            Assert.Equal(first.ResultData.TextAdler32, second.ResultData.TextAdler32);
             Assert.Throws<InvalidDataException>(() => PrecompressedJson.Read(new byte[9]));
         }
         finally

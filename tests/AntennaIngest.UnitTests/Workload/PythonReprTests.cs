@@ -10,6 +10,38 @@ namespace AntennaIngest.UnitTests.Workload;
 /// </summary>
 public sealed class PythonReprTests
 {
+    // Result data as kwargsrepr shows it (under kwargs, so two levels of containers): the short
+    // error result keeps room for the reply subject; the others run out of budget inside.
+    [Theory]
+    [InlineData("""{"error": "it's bad", "image_id": "12"}""")]
+    [InlineData("""{"pipeline": "p", "algorithms": {"a": {"b": [1, 2]}}, "detections": [{"x": 1}, {"__type__": "datetime", "__value__": "2026-07-22T22:00:05.120000"}, [[2]]], "errors": null, "ok": true}""")]
+    [InlineData("""{"detections": [{"timestamp": {"__type__": "datetime", "__value__": "2026-07-22T22:00:05"}, "bbox": [1, 2]}]}""")]
+    [InlineData("detections-300")]
+    [InlineData("strings-3000")]
+    public void A_repr_skeleton_reprs_as_its_value_does(string resultData)
+    {
+        resultData = resultData switch
+        {
+            "detections-300" => $$"""{"pipeline": "p", "detections": [{{string.Join(", ", Enumerable.Range(0, 300).Select(i => $$"""{"bbox": [{{i}}, 2], "labels": ["a", "b"]}"""))}}]}""",
+            "strings-3000" => $$"""{"labels": [{{string.Join(", ", Enumerable.Range(0, 3000).Select(i => $"\"l{i}\""))}}]}""",
+            _ => resultData,
+        };
+        var skeleton = System.Text.Encoding.UTF8.GetString(PythonRepr.ReprSkeleton(System.Text.Encoding.UTF8.GetBytes(resultData), shownDepth: 2));
+        string Kwargs(string data) => $$"""{"job_id": 12, "result_data": {{data}}, "reply_subject": "$JS.ACK.job_12.c.1.1.1.1.0"}""";
+        using var whole = JsonDocument.Parse(Kwargs(resultData));
+        using var reduced = JsonDocument.Parse(Kwargs(skeleton));
+
+        Assert.Equal(PythonRepr.SafeRepr(whole.RootElement), PythonRepr.SafeRepr(reduced.RootElement));
+        Assert.True(skeleton.Length <= resultData.Length);
+    }
+
+    [Fact]
+    public void A_repr_skeleton_empties_deep_containers_and_stops_after_its_token_budget()
+    {
+        var skeleton = PythonRepr.ReprSkeleton("""{"a": [{"b": 1}, [2]], "c": {"d": {"e": 3}}, "f": 4, "g": 5}"""u8, shownDepth: 2, maxTokens: 12);
+        Assert.Equal("""{"a":[{},[]],"c":{"d":{}},"f":null}""", System.Text.Encoding.UTF8.GetString(skeleton));
+    }
+
     [Fact]
     public void A_long_string_is_cut_at_the_budget_then_the_brackets_close()
     {

@@ -42,5 +42,8 @@ public sealed class ResultBodyCache(string directory)
         return (value, compact.Length);
     }
 
-    public static string Key(string inputs) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs)));
+    // The stored layout (PrecompressedJson.Write); a new one must not read files of an older one.
+    private const string Format = "precompressed-json 2";
+
+    public static string Key(string inputs) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Format}|{inputs}")));
 }

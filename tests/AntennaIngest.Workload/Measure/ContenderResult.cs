@@ -53,6 +53,13 @@ public sealed record ContenderResult
     /// <summary>Contender start → stop (every result acked, or the run given up).</summary>
     public double WallSeconds { get; init; }
 
+    /// <summary>
+    /// The harness's own time around the run, outside every clock above: enqueueing the backlog,
+    /// starting the delaying proxies, stopping the contender, checking invariants. It decides how
+    /// long the whole benchmark takes, not any contender's numbers.
+    /// </summary>
+    public HarnessSeconds Harness { get; init; } = new(0, 0, 0, 0);
+
     public Percentiles LatencyMs { get; init; } = new(0, 0, 0, 0, 0);
 
     public Percentiles SmallLatencyMs { get; init; } = new(0, 0, 0, 0, 0);
@@ -146,3 +153,7 @@ public sealed record Percentiles(int Count, double P50, double P95, double P99, 
         return new Percentiles(sorted.Length, At(0.50), At(0.95), At(0.99), sorted[^1]);
     }
 }
+
+/// <summary>Seconds the harness spent in each phase of a run (see <see cref="ContenderResult.Harness"/>).</summary>
+public sealed record HarnessSeconds(double Enqueue, double Network, double Stop, double Verify);
+

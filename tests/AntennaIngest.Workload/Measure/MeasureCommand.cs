@@ -81,15 +81,18 @@ public static partial class MeasureCommand
 
         Expectations? expectations = null;
         Task<Expectations>? pacedEnqueue = null;
+        var phase = Stopwatch.StartNew();
         if (enqueueSettings.Rate <= 0)
         {
-            var enqueueStart = Stopwatch.StartNew();
             expectations = await enqueuer.RunAsync(Clock, OnEnqueued, CancellationToken.None);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measure {contender}: backlog of {expectations.Results.Count} results ({expectations.Bytes / 1e6:F1} MB) enqueued in {enqueueStart.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measure {contender}: backlog of {expectations.Results.Count} results ({expectations.Bytes / 1e6:F1} MB) enqueued in {phase.Elapsed.TotalSeconds:F1} s"));
         }
 
+        var enqueueSeconds = phase.Elapsed.TotalSeconds;
         var logPath = Path.Combine(output, $"{contender}.log");
+        phase.Restart();
         await using var network = await ContenderNetwork.StartAsync(addedRttMs, manifest, enqueueSettings.BrokerUrl);
+        var networkSeconds = phase.Elapsed.TotalSeconds;
         var pgbouncerBefore = await PgbouncerStats.ReadAsync(ServiceEndpoints.PgbouncerAdminUrl, manifest.Database, CancellationToken.None);
         var process = StartContender(command, network.Environment, enqueueSettings, manifest, logPath);
         var startNs = Clock();
@@ -208,14 +211,17 @@ public static partial class MeasureCommand
         var hostCpu = HostCpu.BusySeconds() - hostCpuAtStart;
         sampler.Sample(withPss: true); // PSS is sampled once a second: a short run's end state would be missed
         Console.Error.WriteLine();
+        phase.Restart();
         var exitCode = await StopAsync(process);
         var networkReport = await network.StopAsync();
+        var stopSeconds = phase.Elapsed.TotalSeconds;
         var pgbouncerAfter = await PgbouncerStats.ReadAsync(ServiceEndpoints.PgbouncerAdminUrl, manifest.Database, CancellationToken.None);
         expectations ??= await pacedEnqueue!;
         var (firstAck, kinds) = acks.Snapshot();
         await WriteAcksAsync(Path.Combine(output, $"{contender}-acks.tsv"), expectations, firstAck, enqueued);
 
         VerifyReport? report = null;
+        phase.Restart();
         if (status != "skipped")
         {
             report = await new Verifier(manifest, expectations, firstAck.Keys.ToHashSet(StringComparer.Ordinal)).RunAsync(CancellationToken.None);
@@ -224,6 +230,7 @@ public static partial class MeasureCommand
             await File.WriteAllTextAsync(Path.Combine(output, $"{contender}-verify.txt"), writer.ToString());
         }
 
+        var verifySeconds = phase.Elapsed.TotalSeconds;
         var result = Summarize(contender, status, message, enqueueSettings, expectations, firstAck, kinds, enqueued, startNs, endNs, connections, sampler, report, exitCode);
         result = WithPgbouncerCounts(result, pgbouncerBefore, pgbouncerAfter) with
         {
@@ -231,6 +238,7 @@ public static partial class MeasureCommand
             HostCpuSecondsPer1000Results = result.Acked > 0 ? hostCpu / result.Acked * 1000 : 0,
             Network = networkReport,
             ProxyConnections = networkReport.Proxies.FirstOrDefault(p => p.Name == "pgbouncer")?.Connections ?? 0,
+            Harness = new HarnessSeconds(enqueueSeconds, networkSeconds, stopSeconds, verifySeconds),
         };
         if (!limits.WaitCrops || cropsDoneNs == 0)
         {

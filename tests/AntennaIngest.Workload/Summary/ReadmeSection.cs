@@ -98,7 +98,9 @@ public static class ReadmeSection
             : $"{summary["repetitions"]} repetitions per cell in alternating order";
 
     private static string Duration(JsonNode summary) =>
-        summary["matrix_minutes"] is JsonValue minutes ? $"; the runs took {F((double)minutes, "F0")} min (first run's set-up to last run's end)" : string.Empty;
+        summary["time_budget"]?["total_minutes"] is JsonValue total
+            ? $"; the whole script took {F((double)total, "F0")} min"
+            : summary["matrix_minutes"] is JsonValue minutes ? $"; the runs took {F((double)minutes, "F0")} min (first run's set-up to last run's end)" : string.Empty;
 
     private static string Errors(JsonNode cell) =>
         (int)cell["problems"]! == 0 && string.IsNullOrEmpty((string?)cell["not_ok"]) ? "0" : $"{cell["problems"]} {cell["not_ok"]}".Trim();

@@ -79,6 +79,9 @@ public sealed partial record RunRecord
 
     public IReadOnlySet<string> ExceptionTypes { get; init; } = new HashSet<string>();
 
+    /// <summary>The harness's time around the run; null for runs recorded before it was kept.</summary>
+    public RunHarness? Harness { get; init; }
+
     public static RunRecord? Read(string directory)
     {
         var planPath = Path.Combine(directory, "run.json");
@@ -135,7 +138,19 @@ public sealed partial record RunRecord
             ServerConnections = (long)Number(result, "peak_server_connections"),
             TaskSeconds = taskSeconds,
             ExceptionTypes = exceptions,
+            Harness = ReadHarness(directory, result["harness"]),
         };
+    }
+
+    private static RunHarness? ReadHarness(string directory, JsonNode? measured)
+    {
+        var path = Path.Combine(directory, "harness.json");
+        if (measured is null || !File.Exists(path) || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject around)
+        {
+            return null;
+        }
+
+        return new RunHarness(Number(around, "setup_s"), Number(measured, "enqueue"), Number(measured, "network"), Number(measured, "stop"), Number(measured, "verify"), Number(around, "cleanup_s"));
     }
 
     /// <summary>Enqueue → ack latencies (ms) of the acked results, from the run's acks file.</summary>

@@ -37,7 +37,7 @@ public static class SummarizeCommand
         var copy = File.Exists(copyPath) ? JsonSerializer.Deserialize(await File.ReadAllBytesAsync(copyPath), WorkloadJson.Default.CopyResult) : null;
         var versionsPath = Path.Combine(dir, "versions.json");
         var versions = File.Exists(versionsPath) ? JsonNode.Parse(await File.ReadAllTextAsync(versionsPath)) : null;
-        var summary = new MatrixSummary(title, baseline, runs, cells, copy, versions);
+        var summary = new MatrixSummary(title, baseline, runs, cells, copy, versions, TimeBudget.Read(dir, runs));
 
         await File.WriteAllTextAsync(Path.Combine(dir, "summary.json"), summary.Json());
         await File.WriteAllTextAsync(Path.Combine(dir, "summary.md"), SummaryMarkdown.Render(summary));
@@ -49,7 +49,7 @@ public static class SummarizeCommand
 }
 
 /// <summary>Everything the outputs are made from.</summary>
-public sealed record MatrixSummary(string Title, string Baseline, IReadOnlyList<RunRecord> Runs, IReadOnlyList<Cell> Cells, CopyResult? Copy, JsonNode? Versions)
+public sealed record MatrixSummary(string Title, string Baseline, IReadOnlyList<RunRecord> Runs, IReadOnlyList<Cell> Cells, CopyResult? Copy, JsonNode? Versions, TimeBudget? Budget = null)
 {
     public IReadOnlyList<double> Delays => [.. Cells.Select(c => c.DelayMs).Distinct().Order()];
 
@@ -145,6 +145,7 @@ public sealed record MatrixSummary(string Title, string Baseline, IReadOnlyList<
             ["repetitions"] = Repetitions,
             ["fewest_repetitions"] = FewestRepetitions,
             ["matrix_minutes"] = Minutes is { } minutes ? Round(minutes) : null,
+            ["time_budget"] = Budget?.Json(),
             ["clock"] = "results_per_minute: results acked / (contender start → last ack, or last crop stored); the same monotonic clock for every contender",
             ["order"] = new JsonArray([.. Runs.Select(r => (JsonNode?)$"{r.Sequence}: {r.Contender} @ {r.DelayMs} ms r{r.Repetition} {r.Mode} {r.Load}".TrimEnd())]),
             ["backlog"] = new JsonArray([.. Backlog.Select(c => (JsonNode?)CellJson(c))]),

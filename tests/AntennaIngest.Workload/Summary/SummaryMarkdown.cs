@@ -53,6 +53,24 @@ public static class SummaryMarkdown
             }
         }
 
+        if (s.Budget is { TotalMinutes: { } total } budget)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n### Where the time went\n\nThe script took **{F(total, "F1")} min** from its start to the summary.\n\n| phase | min |\n|---|---:|\n");
+            foreach (var (phase, minutes) in budget.Phases)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {phase} | {F(minutes, "F1")} |\n");
+            }
+
+            if (budget.Runs.Count > 0)
+            {
+                text.Append("\nWithin the runs (every repetition, variant and paced run):\n\n| part | min |\n|---|---:|\n");
+                foreach (var (part, minutes) in budget.Runs)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"| {part} | {F(minutes, "F1")} |\n");
+                }
+            }
+        }
+
         text.Append("\nColumns: results/min counts every acked result from the contender's start (process launch) to its last ack — for crop runs, to the last crop stored; first → last ack excludes start-up, as the first benchmark did. Task p50/p95: Celery's own `succeeded in` times from the worker log. DB queries: pgbouncer's query counter, read before and after the run (not in the timed path). Memory: proportional set size (shared pages divided among the processes sharing them), summed over the contender's processes at the peak sample, and the largest single process. Host CPU: every core's busy time during the run, divided per 1,000 results. Errors: results never acked, +TERM/+NAK acks and failed invariant checks (`verify`: rows, counts, job progress and job log), summed over runs. Exception classes: distinct names in the contender's log that no prefork-16 run logged.\n");
         return text.ToString();
     }
