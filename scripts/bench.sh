@@ -105,9 +105,10 @@ setup() { # dir jobs images_per_job
 is_ingest() { [[ $1 == antenna-ingest* ]]; }
 
 # A backlog the contender needs at least a minute for: the binary gets ≥ 10,000 results (10 jobs
-# of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 70 s of results at
+# of Antenna's maximum of 1,000 reserved tasks each); each Antenna worker gets 80 s of results at
 # the mean rate measured so far for the same contender at the same delay (a repetition ran up to
-# 15 % faster than the one before it, so 70 s keeps every run above the minute). A variant uses the
+# 25 % faster than the mean before it: results/20261203T153439Z, sized for 70 s, had gevent-100
+# drain in 56 s and prefork-16 in 59.5 s, both third repetitions at +0 ms). A variant uses the
 # rate of the main contender of its pool (gevent-200 or -cma0 that of gevent-100) at its delay;
 # without a rate at that delay, the fastest one measured for it (a longer run, never a shorter one).
 # Before any measurement: BENCH_CELERY_RESULTS (220) for prefork, BENCH_GEVENT_RESULTS (150) for
@@ -135,7 +136,7 @@ backlog_size() { # name delay -> "jobs images_per_job"
     done
   fi
   if [ -n "$rate" ]; then
-    results=$(awk "BEGIN { n = int($rate * 70 / 4 + 1) * 4; print (n < 120 ? 120 : n) }")
+    results=$(awk "BEGIN { n = int($rate * 80 / 4 + 1) * 4; print (n < 120 ? 120 : n) }")
   else
     [ "$(pool_of "$1")" = gevent ] && results=${BENCH_GEVENT_RESULTS:-150} || results=${BENCH_CELERY_RESULTS:-220}
   fi
