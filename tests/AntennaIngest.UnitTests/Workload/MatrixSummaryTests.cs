@@ -119,7 +119,7 @@ public sealed class MatrixSummaryTests : IDisposable
         Assert.Equal(2.0, (double)budget["runs_minutes"]!["contenders running (start → stop)"]!, 3);
         Assert.Equal(0.3, (double)budget["runs_minutes"]!["enqueue of backlogs"]!, 3);
         Assert.Equal(0.1, (double)budget["runs_minutes"]!["set-up (database, Redis, job streams)"]!, 3);
-        Assert.Contains("the whole script took 7 min", ReadmeSection.Render(summary, "results/x"), StringComparison.Ordinal);
+        Assert.Contains("the whole script took 7.0 min", ReadmeSection.Render(summary, "results/x"), StringComparison.Ordinal);
         Assert.Contains("The script took **7.0 min**", await File.ReadAllTextAsync(Path.Combine(_dir, "summary.md")), StringComparison.Ordinal);
     }
 

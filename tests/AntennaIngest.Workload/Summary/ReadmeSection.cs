@@ -99,7 +99,7 @@ public static class ReadmeSection
 
     private static string Duration(JsonNode summary) =>
         summary["time_budget"]?["total_minutes"] is JsonValue total
-            ? $"; the whole script took {F((double)total, "F0")} min"
+            ? $"; the whole script took {F((double)total, "F1")} min"
             : summary["matrix_minutes"] is JsonValue minutes ? $"; the runs took {F((double)minutes, "F0")} min (first run's set-up to last run's end)" : string.Empty;
 
     private static string Errors(JsonNode cell) =>
