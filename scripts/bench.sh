@@ -234,18 +234,6 @@ print(f"{sum(rates) / len(rates):.3f}" if rates else 0)
 EOF
 }
 
-mean_rate() { # name delay -> mean results/s of its ok backlog runs so far (from contender start)
-  "$workload" summarize --dir "$out" >/dev/null 2>&1 || true
-  python3 - "$out/summary.json" "$1" "$2" <<'EOF'
-import json, sys
-try:
-    cells = json.load(open(sys.argv[1]))["backlog"]
-except Exception:
-    print(0); sys.exit()
-match = [c for c in cells if c["contender"] == sys.argv[2] and float(c["added_rtt_ms"]) == float(sys.argv[3])]
-print(f'{match[0]["results_per_minute"]["mean"] / 60:.3f}' if match else 0)
-EOF
-}
 
 # ---------------------------------------------------------------- the matrix
 
@@ -272,7 +260,7 @@ done
 # Latency at the same offered loads for every contender: shares of prefork-16's maximum.
 mark "paced latency runs"
 if [ "$paced_delay" != none ]; then
-  maximum=$(mean_rate antenna-prefork-16 "$paced_delay")
+  maximum=$(runs_rate antenna-prefork-16 "$paced_delay")
   if awk "BEGIN { exit !($maximum > 0) }"; then
     for share in ${paced_loads//,/ }; do
       rate=$(awk "BEGIN { printf \"%.2f\", $maximum * $share / 100 }")

@@ -5,7 +5,6 @@ using AntennaIngest.IntegrationTests.Writing;
 using AntennaIngest.Postgres.Connections;
 using AntennaIngest.Postgres.Schema;
 using AntennaIngest.Redis.Cache;
-using AntennaIngest.Redis.Connections;
 using AntennaIngest.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -27,8 +26,7 @@ public sealed class CachalotInvalidationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = TestRedis.Settings();
-        _redis = await RedisConnector.ConnectAsync(settings);
+        _redis = await TestRedis.ConnectAsync();
         _db = _redis.GetDatabase(Database);
         await ForgetKeysAsync();
     }

@@ -3,7 +3,6 @@ using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Processing;
 using AntennaIngest.IntegrationTests.Testing;
 using AntennaIngest.Redis.Bookkeeping;
-using AntennaIngest.Redis.Connections;
 using AntennaIngest.Testing;
 using StackExchange.Redis;
 
@@ -23,8 +22,7 @@ public sealed class RedisCropQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = TestRedis.Settings();
-        _redis = await RedisConnector.ConnectAsync(settings);
+        _redis = await TestRedis.ConnectAsync();
         _db = _redis.GetDatabase(Database);
         await _db.KeyDeleteAsync([RedisKeys.CropsPending, RedisKeys.CropsClaimed]);
     }

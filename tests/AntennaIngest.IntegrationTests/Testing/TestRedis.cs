@@ -1,5 +1,7 @@
 using AntennaIngest.Core.Configuration;
+using AntennaIngest.Redis.Connections;
 using AntennaIngest.Testing;
+using StackExchange.Redis;
 
 namespace AntennaIngest.IntegrationTests.Testing;
 
@@ -12,4 +14,7 @@ internal static class TestRedis
         {
             ["REDIS_URL"] = database is { } own ? new UriBuilder(ServiceEndpoints.RedisUrl) { Path = "/" + own }.Uri.ToString() : ServiceEndpoints.RedisUrl,
         }).Read().Redis;
+
+    /// <summary>A connection to the test services' Redis made as the binary makes its own.</summary>
+    public static Task<ConnectionMultiplexer> ConnectAsync() => RedisConnector.ConnectAsync(Settings());
 }
