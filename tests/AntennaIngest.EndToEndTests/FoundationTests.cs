@@ -87,6 +87,9 @@ public sealed class FoundationTests
         Assert.Contains("# TYPE antenna_ingest_in_flight gauge", metrics, StringComparison.Ordinal);
         Assert.Contains("antenna_ingest_dependency_up{dependency=\"postgres\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("antenna_ingest_db_connections_open", metrics, StringComparison.Ordinal);
+        Assert.Contains("antenna_ingest_db_requests_waiting 0", metrics, StringComparison.Ordinal);
+        // Idle: nothing waits, and the probe's two waits are reported apart.
+        Assert.Matches(@"(?m)^postgres ok: 0/\d+ pooled connections in use, 0 requests waiting for one \(waited \d+\.\d\d s\); SELECT 1 took \d+\.\d\d s on its connection$", await http.GetStringAsync("readyz"));
         var environment = ServiceEnvironment.For(database.PgbouncerUrl, port);
         Assert.Equal(0, (await NativeBinary.RunAsync(environment, s_timeout, "healthcheck")).ExitCode);
         Assert.Equal(0, (await NativeBinary.RunAsync(environment, s_timeout, "healthcheck", "--path", "/readyz")).ExitCode);

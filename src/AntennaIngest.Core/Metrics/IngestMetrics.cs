@@ -13,6 +13,7 @@ public sealed class IngestMetrics
         StageSeconds = registry.Histogram("antenna_ingest_stage_seconds", "Time spent per stage of a result.", Histogram.LatencyBuckets, "stage");
         DbConnectionsInUse = registry.Gauge("antenna_ingest_db_connections_in_use", "Database connections checked out of the pool.");
         DbConnectionsOpen = registry.Gauge("antenna_ingest_db_connections_open", "Database connections open (busy or idle).");
+        DbRequestsWaiting = registry.Gauge("antenna_ingest_db_requests_waiting", "Requests waiting for a pooled database connection (all INGEST_DB_CONNECTIONS in use).");
         DbRoundTrips = registry.Counter("antenna_ingest_db_round_trips_total", "Database round trips, by purpose.", "purpose");
         GroupSize = registry.Histogram("antenna_ingest_db_group_results", "Results written per database transaction (group commit).", [1, 2, 4, 8, 16, 32, 64, 128, 256], []);
         JobRowWrites = registry.Counter("antenna_ingest_job_progress_writes_total", "Writes of jobs_job.progress.");
@@ -42,6 +43,8 @@ public sealed class IngestMetrics
     public Gauge DbConnectionsInUse { get; }
 
     public Gauge DbConnectionsOpen { get; }
+
+    public Gauge DbRequestsWaiting { get; }
 
     public Counter DbRoundTrips { get; }
 

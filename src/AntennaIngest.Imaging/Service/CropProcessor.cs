@@ -18,7 +18,10 @@ public sealed record CropStatistics(int Images, int Created, int Failed)
 /// <summary>
 /// Antenna's create_detection_images for a batch of images: each source fetched once, all its
 /// path-less boxed detections cropped on the pool, stored, and the image's paths written in one UPDATE.
-/// A failure is recorded for that detection (or image) only; the others go on.
+/// A failure is recorded for that detection (or image) only; the others go on. The crop store
+/// being unavailable (disk full, S3 failing) is no failure of a detection: the crops stored so far
+/// keep their paths, and the batch ends with <see cref="DependencyUnavailableException"/>, so the
+/// service pauses and the detections still without a path are cropped when it retries.
 /// </summary>
 public sealed class CropProcessor(
     ICropRepository repository,
@@ -38,9 +41,15 @@ public sealed class CropProcessor(
         var sources = await repository.LoadAsync(imageIds, cancellationToken);
         var created = 0;
         var failed = 0;
+        DependencyUnavailableException? storeUnavailable = null;
         await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentImages, CancellationToken = cancellationToken }, async (source, token) =>
         {
-            var (made, errors) = await CropImageAsync(source, token);
+            var (made, errors, unavailable) = await CropImageAsync(source, token);
+            if (unavailable is not null)
+            {
+                Interlocked.CompareExchange(ref storeUnavailable, unavailable, null);
+            }
+
             // Paths are saved per image: a crash then leaves unreferenced only the crops of the
             // images in hand (at most ConcurrentImages), not those of the whole batch.
             FaultPoints.Hit(FaultPoints.DuringCrops);
@@ -63,17 +72,17 @@ public sealed class CropProcessor(
             }
         });
 
-        return new CropStatistics(sources.Count, created, failed);
+        return storeUnavailable is null ? new CropStatistics(sources.Count, created, failed) : throw storeUnavailable;
     }
 
-    private async Task<(List<(long, string)> Made, List<string> Errors)> CropImageAsync(CropSource source, CancellationToken cancellationToken)
+    private async Task<(List<(long, string)> Made, List<string> Errors, DependencyUnavailableException? StoreUnavailable)> CropImageAsync(CropSource source, CancellationToken cancellationToken)
     {
         var made = new List<(long, string)>();
         var errors = new List<string>();
         if (source.ProjectId is not { } project)
         {
             errors.Add($"Could not create detection images for source image {source.ImageId}: it belongs to no project");
-            return (made, errors);
+            return (made, errors, null);
         }
 
         byte[] bytes;
@@ -84,7 +93,7 @@ public sealed class CropProcessor(
         catch (CropSourceException e)
         {
             errors.Add($"Could not create detection images for source image {source.ImageId}: {e.Message}");
-            return (made, errors);
+            return (made, errors, null);
         }
 
         var outcomes = await pool.CropAsync(bytes, source.Detections.Select(d => (d.DetectionId, d.Bbox)).ToList(), settings.JpegQuality, cancellationToken);
@@ -98,9 +107,20 @@ public sealed class CropProcessor(
             }
 
             var name = CropNames.Key(project, dates[outcome.DetectionId], source.Path, outcome.DetectionId);
-            made.Add((outcome.DetectionId, await storage.SaveAsync(name, outcome.Jpeg, cancellationToken)));
+            try
+            {
+                made.Add((outcome.DetectionId, await storage.SaveAsync(name, outcome.Jpeg, cancellationToken)));
+            }
+            catch (DependencyUnavailableException e)
+            {
+                return (made, errors, e); // the rest waits for the store; what was stored keeps its path
+            }
+            catch (CropStoreRefusedException e)
+            {
+                errors.Add($"Could not create a detection image for detection {outcome.DetectionId} of source image {source.ImageId}: {e.Message}");
+            }
         }
 
-        return (made, errors);
+        return (made, errors, null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AntennaIngest.Core.Crops;
 using AntennaIngest.Core.Processing;
 using Microsoft.Extensions.Hosting;
@@ -25,10 +26,15 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan s_idle = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(5);
+
+    // A pause (Redis, PostgreSQL or the crop store unavailable) retries after 1 s, doubling to 30 s.
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_longestRetry = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var retry = TimeSpan.Zero;
+        long pausedAt = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             IReadOnlyList<CropRequest> requests = [];
@@ -44,6 +50,11 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
                 var statistics = await CropWhileRenewingAsync(requests, stoppingToken);
                 await queue.CompleteAsync(requests, stoppingToken);
                 Log.Batch(logger, statistics.Images, statistics.Created, statistics.Failed);
+                if (pausedAt != 0)
+                {
+                    Log.Resumed(logger, Stopwatch.GetElapsedTime(pausedAt).TotalSeconds);
+                    (retry, pausedAt) = (TimeSpan.Zero, 0);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -52,9 +63,11 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
             }
             catch (DependencyUnavailableException e)
             {
-                Log.Retrying(logger, e.Dependency, e);
+                retry = retry == TimeSpan.Zero ? s_firstRetry : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_longestRetry.Ticks));
+                pausedAt = pausedAt == 0 ? Stopwatch.GetTimestamp() : pausedAt;
+                Log.Retrying(logger, e.Dependency, retry.TotalSeconds, e);
                 await ReleaseAsync(requests);
-                await DelayAsync(stoppingToken);
+                await DelayAsync(retry, stoppingToken);
             }
         }
     }
@@ -112,11 +125,11 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
         }
     }
 
-    private static async Task DelayAsync(CancellationToken stoppingToken)
+    private static async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
     {
         try
         {
-            await Task.Delay(s_retry, stoppingToken);
+            await Task.Delay(delay, stoppingToken);
         }
         catch (OperationCanceledException)
         {
@@ -128,10 +141,13 @@ public sealed partial class CropService(ICropQueue queue, CropProcessor processo
         [LoggerMessage(7000, LogLevel.Information, "crops: {Images} images, {Created} crops made, {Failed} failed")]
         public static partial void Batch(ILogger logger, int images, int created, int failed);
 
-        [LoggerMessage(7001, LogLevel.Warning, "crops paused: {Dependency} unavailable; retrying")]
-        public static partial void Retrying(ILogger logger, string dependency, Exception exception);
+        [LoggerMessage(7001, LogLevel.Warning, "crops paused: {Dependency} unavailable; retrying in {Seconds} s")]
+        public static partial void Retrying(ILogger logger, string dependency, double seconds, Exception exception);
 
         [LoggerMessage(7002, LogLevel.Warning, "crop claims could not be renewed or released ({Dependency}); they run out by themselves")]
         public static partial void RenewFailed(ILogger logger, string dependency, Exception exception);
+
+        [LoggerMessage(7003, LogLevel.Information, "crops resumed after {Seconds:F1} s paused")]
+        public static partial void Resumed(ILogger logger, double seconds);
     }
 }

@@ -5,13 +5,16 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using AntennaIngest.Core.Configuration;
 using AntennaIngest.Core.Crops;
+using AntennaIngest.Core.Processing;
 
 namespace AntennaIngest.Imaging.Storage;
 
 /// <summary>
 /// django-storages' S3Storage as Antenna configures it: objects under `location` (uploads), no
 /// overwrite (a taken key gets Django's random suffix), the name without the location is what
-/// Detection.path stores.
+/// Detection.path stores. Once the SDK's own retries are spent, a server error, throttling, a
+/// timeout or a broken connection makes the store unavailable (crops pause and retry with
+/// backoff); a refusal (403, a missing bucket) is the store's answer and stays an error.
 /// </summary>
 public sealed class S3CropStorage : ICropStorage, IDisposable
 {
@@ -37,6 +40,30 @@ public sealed class S3CropStorage : ICropStorage, IDisposable
     }
 
     public async Task<string> SaveAsync(string name, byte[] jpeg, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PutAsync(name, jpeg, cancellationToken);
+        }
+        catch (Exception e) when (IsTransient(e, cancellationToken))
+        {
+            throw new DependencyUnavailableException(FileSystemCropStorage.Dependency, $"S3 bucket {_settings.Bucket} at {_settings.EndpointUrl ?? "AWS"}: {e.Message}", e);
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw new CropStoreRefusedException($"S3 bucket {_settings.Bucket} refused it ({(int)e.StatusCode} {e.ErrorCode}): {e.Message}", e);
+        }
+    }
+
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        AmazonServiceException service => service.StatusCode is 0 or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError || service.InnerException is HttpRequestException or IOException,
+        AmazonClientException or HttpRequestException or IOException or System.Net.Sockets.SocketException => true,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested, // the SDK's timeout, not a shutdown
+        _ => false,
+    };
+
+    private async Task<string> PutAsync(string name, byte[] jpeg, CancellationToken cancellationToken)
     {
         var candidate = name;
         for (var attempt = 0; attempt < 100 && await ExistsAsync(Key(candidate), cancellationToken); attempt++)

@@ -94,9 +94,10 @@ internal static class IngestApplication
     {
         public void Refresh()
         {
-            var (used, open) = pool.Read();
-            metrics.DbConnectionsInUse.Set(used);
-            metrics.DbConnectionsOpen.Set(open);
+            var use = pool.Read();
+            metrics.DbConnectionsInUse.Set(use.Used);
+            metrics.DbConnectionsOpen.Set(use.Open);
+            metrics.DbRequestsWaiting.Set(use.Waiting);
         }
     }
 }

@@ -92,9 +92,10 @@ internal sealed class HttpEndpointService(
     private (int, string, string) ReadyBody()
     {
         var builder = new StringBuilder();
-        foreach (var (name, ready) in readiness.Snapshot())
+        foreach (var (name, ready, detail) in readiness.Snapshot())
         {
-            builder.Append(name).Append(ready ? " ok\n" : " not ready\n");
+            builder.Append(name).Append(ready ? " ok" : " not ready");
+            builder.Append(detail.Length > 0 ? $": {detail}\n" : "\n");
         }
 
         return (readiness.IsReady ? 200 : 503, "text/plain; charset=utf-8", builder.ToString());

@@ -61,4 +61,41 @@ public sealed class S3CropTests : IAsyncLifetime
         using var untouched = new StreamReader((await _client.GetObjectAsync(_crops, taken)).ResponseStream);
         Assert.Equal("not ours", await untouched.ReadToEndAsync());
     }
+
+    [Fact]
+    public async Task A_store_that_cannot_be_reached_pauses_the_crops_instead_of_failing_them()
+    {
+        await using var world = await CropWorld.CreateAsync();
+        using var pattern = CropWorld.Pattern(80, 60);
+        var image = await world.ImageAsync("trap/night/20240601021344-unreachable.png", CropWorld.Encode(pattern, SKEncodedImageFormat.Png));
+        var detection = await world.DetectionAsync(image, [1, 1, 40, 30]);
+        var nowhere = $"http://127.0.0.1:{LoopbackPorts.Free()}";
+        var storage = new S3CropStorage(new S3StorageSettings("S3RVER", "S3RVER", _crops, "us-east-1", nowhere, "uploads"));
+
+        var paused = await Assert.ThrowsAsync<AntennaIngest.Core.Processing.DependencyUnavailableException>(() => world.CropAsync(world.Processor(storage: storage, settings: world.CropSettings(CropStorageKind.S3)), image));
+
+        Assert.Equal("crop-storage", paused.Dependency);
+        Assert.Contains(nowhere, paused.Message, StringComparison.Ordinal);
+        Assert.Null(await world.PathAsync(detection));
+        Assert.Empty(world.Log.Lines); // a pause is no failure of the detection: nothing in the job log
+        Assert.Equal(0, world.Metrics.Crops.Value("failed"));
+    }
+
+    [Fact]
+    public async Task A_bucket_that_does_not_exist_fails_the_crop_with_the_stores_answer()
+    {
+        await using var world = await CropWorld.CreateAsync();
+        using var pattern = CropWorld.Pattern(80, 60);
+        var image = await world.ImageAsync("trap/night/20240601021344-nobucket.png", CropWorld.Encode(pattern, SKEncodedImageFormat.Png));
+        var detection = await world.DetectionAsync(image, [1, 1, 40, 30]);
+        var storage = new S3CropStorage(new S3StorageSettings("S3RVER", "S3RVER", "no-such-bucket-" + _crops, "us-east-1", s_endpoint, "uploads"));
+
+        var statistics = await world.CropAsync(world.Processor(storage: storage, settings: world.CropSettings(CropStorageKind.S3)), image);
+
+        Assert.Equal(new Imaging.Service.CropStatistics(1, 0, 1), statistics);
+        Assert.Null(await world.PathAsync(detection));
+        var line = Assert.Single(world.Log.Lines);
+        Assert.Contains($"detection {detection}", line.Message, StringComparison.Ordinal);
+        Assert.Contains("refused it (404 NoSuchBucket)", line.Message, StringComparison.Ordinal);
+    }
 }

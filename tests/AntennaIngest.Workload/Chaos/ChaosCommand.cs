@@ -57,11 +57,15 @@ public static class ChaosCommand
 
         scenarios.Add(("scale-out-kill9", () => ScaleOutScenarios.Kill9Async(settings, quick ? 6 : 30)));
         scenarios.Add(("scale-out-rolling-restart", () => ScaleOutScenarios.RollingRestartAsync(settings)));
+        scenarios.Add(("scale-out-pool-pressure", () => ScaleOutScenarios.PoolPressureAsync(settings)));
         foreach (var service in PartitionScenarios.Services)
         {
+            scenarios.Add(($"net-latency-{service}", () => PartitionScenarios.LatencyAsync(settings, service)));
             scenarios.Add(($"net-partition-{service}", () => PartitionScenarios.PartitionAsync(settings, service)));
         }
 
+        scenarios.Add(("disk-full", () => CropStoreScenarios.DiskFullAsync(settings)));
+        scenarios.Add(("s3-faults", () => CropStoreScenarios.S3FaultsAsync(settings)));
         scenarios.Add(("pool-exhausted", () => Scenarios.PoolExhaustedAsync(settings)));
         scenarios.Add(("hot-row-lock", () => Scenarios.HotRowLockAsync(settings)));
         scenarios.Add(("redis-flushdb", () => Scenarios.FlushDbAsync(settings)));

@@ -118,6 +118,58 @@ public static class ScaleOutScenarios
             string.Create(CultureInfo.InvariantCulture, $"{Instances} instances replaced one at a time, each stopped in {string.Join('/', stopSeconds.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))} s; longest enqueue → ack {longest:F1} s (bound {Bound} s: shutdown timeout + Antenna's ack_wait); exit codes {string.Join('/', exits)}"));
     }
 
+    /// <summary>
+    /// Instances whose INGEST_DB_CONNECTIONS add up to three times pgbouncer's pool drain a backlog:
+    /// results may only wait, never fail (no error in any log or job log), and every instance's
+    /// /readyz keeps answering 200 and says what results wait on.
+    /// </summary>
+    public static async Task<ScenarioResult> PoolPressureAsync(ChaosSettings settings)
+    {
+        var perJob = settings.Quick ? 60 : 250; // a backlog the instances need several /readyz polls for
+        await using var world = await ChaosWorld.CreateAsync(settings, "scale-out-pool-pressure", perJob, Jobs);
+        // A pgbouncer of its own with a pool of two: the shared one's 20 server connections are more
+        // than three instances on two cores ever hold at once (3/20 were seen in use).
+        const int poolSize = 2;
+        const int connectionsEach = 2; // together three times the pool
+        await using var bouncer = await PrivatePgbouncer.StartAsync(settings, Path.Combine(world.Directory, "pgbouncer"), world.Manifest.PgbouncerUrl, poolSize);
+        var ports = Enumerable.Range(0, Instances).Select(_ => AntennaIngest.Testing.LoopbackPorts.Free()).ToArray();
+        var running = Enumerable.Range(0, Instances).Select(i => world.StartBinary(
+            new()
+            {
+                ["DATABASE_URL"] = bouncer.Url,
+                ["INGEST_DB_CONNECTIONS"] = connectionsEach.ToString(CultureInfo.InvariantCulture),
+                ["INGEST_HTTP_PORT"] = ports[i].ToString(CultureInfo.InvariantCulture),
+            },
+            Instance(i))).ToArray();
+
+        var enqueue = world.EnqueueAsync(); // the whole backlog at once: the most pressure
+        var probes = new ReadinessProbes(ports);
+        var watching = probes.WatchAsync(() => world.AllAcked, s_drain);
+        await enqueue;
+        var drained = await ChaosWorld.WaitAsync(() => world.AllAcked, s_drain);
+        await watching;
+        var exits = await StopAllAsync(world, running);
+        var tally = await world.TallyAsync();
+        var jobLogErrors = await Scenarios.JobLogErrorsAsync(world);
+        var errorLines = Enumerable.Range(0, Instances).Sum(i => ErrorLines(Path.Combine(world.Directory, $"ingest-{Instance(i)}.log")));
+        var ok = drained && exits.All(e => e == 0) && jobLogErrors == 0 && errorLines == 0 && probes.NotReady == 0 && probes.Explained > 0;
+        return Scenarios.Result(
+            world.Name,
+            1,
+            tally,
+            null,
+            ok,
+            string.Create(CultureInfo.InvariantCulture, $"{Instances} instances × INGEST_DB_CONNECTIONS={connectionsEach} on pgbouncer's pool of {poolSize}; {errorLines} error lines in the logs, {jobLogErrors} in job logs; /readyz: {probes.Answers} answers, {probes.NotReady} not ready, {probes.Explained} saying results wait ({probes.BlamedServer} of them on pgbouncer or PostgreSQL), e.g. \"{(probes.Example.Length > 0 ? probes.Example : probes.LastPostgresLine)}\"; exit codes {string.Join('/', exits)}"));
+    }
+
+    // Error and critical lines of the simple console format ("fail:", "crit:") and of the JSON one,
+    // less the job log's echo of the error results the workload seeds ("Pipeline returned error").
+    private static int ErrorLines(string path) =>
+        File.Exists(path)
+            ? File.ReadLines(path).Count(l => (l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                && !l.Contains("Pipeline returned error", StringComparison.Ordinal))
+            : 0;
+
     private static string Instance(int index) => $"instance-{index}";
 
     private static async Task<int[]> StopAllAsync(ChaosWorld world, Process[] running) =>
@@ -128,7 +180,7 @@ public static class ScaleOutScenarios
     // and those detections are cropped again (at-least-once): per kill at most the crops of the
     // images in hand (ImagesCroppedAtOnce × the most boxes any image has). More than
     // that means live instances cropped the same detections twice.
-    private static async Task<(bool Ok, string Note)> CropFilesAsync(ChaosWorld world, NpgsqlDataSource database, int kills)
+    internal static async Task<(bool Ok, string Note)> CropFilesAsync(ChaosWorld world, NpgsqlDataSource database, int kills)
     {
         await using var most = database.CreateCommand("SELECT coalesce(max(n), 0)::int FROM (SELECT count(*) AS n FROM main_detection WHERE bbox IS NOT NULL GROUP BY source_image_id) AS per_image");
         var unnamedAllowed = kills * ImagesCroppedAtOnce * (int)(await most.ExecuteScalarAsync())!;

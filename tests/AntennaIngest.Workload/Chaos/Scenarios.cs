@@ -457,7 +457,7 @@ public static class Scenarios
         return $"{reader.GetInt64(0)}/{reader.GetInt64(1)} detections cropped";
     }
 
-    private static async Task<long> JobLogErrorsAsync(ChaosWorld world)
+    internal static async Task<long> JobLogErrorsAsync(ChaosWorld world)
     {
         await using var database = world.DirectDatabase();
         await using var command = database.CreateCommand("SELECT count(*) FROM jobs_joblog WHERE level = 'ERROR' AND message NOT LIKE 'Pipeline returned error%'");

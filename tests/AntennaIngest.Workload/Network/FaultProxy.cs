@@ -9,7 +9,9 @@ namespace AntennaIngest.Workload.Network;
 /// stops forwarding in both directions while connections stay open and new ones are accepted
 /// but go nowhere (a partition that drops packets: nothing arrives, nothing fails at once);
 /// <see cref="Reset"/> ends every established connection with a TCP RST; <see cref="Restore"/>
-/// forwards again, held bytes first.
+/// forwards again, held bytes first. For HTTP services: <see cref="Answer"/> has the proxy itself
+/// answer each new connection's request (a 503 from an overloaded store) and <see cref="Slow"/>
+/// holds every chunk of the answers for a while (a store that answers slowly).
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -21,6 +23,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Lock _gateLock = new();
     private readonly Task _acceptLoop;
     private TaskCompletionSource _open = Opened();
+    private volatile byte[]? _answer;
+    private long _slowTicks;
 
     public FaultProxy(string targetHost, int targetPort)
     {
@@ -53,6 +57,16 @@ public sealed class FaultProxy : IAsyncDisposable
             _open.TrySetResult();
         }
     }
+
+    /// <summary>
+    /// New connections get <paramref name="response"/> (a whole HTTP response, sent once the
+    /// request's head has arrived, then the connection closes) instead of the service; null forwards
+    /// again. Established connections are left alone: <see cref="Reset"/> them to make clients reconnect.
+    /// </summary>
+    public void Answer(byte[]? response) => _answer = response;
+
+    /// <summary>Holds each chunk the service sends back for <paramref name="delay"/> (zero: no longer).</summary>
+    public void Slow(TimeSpan delay) => Interlocked.Exchange(ref _slowTicks, delay.Ticks);
 
     /// <summary>Resets every established connection in both directions; returns how many.</summary>
     public int Reset()
@@ -116,9 +130,15 @@ public sealed class FaultProxy : IAsyncDisposable
         _links.TryAdd(link, 0);
         try
         {
+            if (_answer is { } answer)
+            {
+                await AnswerAsync(client, answer);
+                return;
+            }
+
             await WaitOpenAsync();
             await server.ConnectAsync(_targetHost, _targetPort, _stop.Token);
-            await Task.WhenAll(PumpAsync(client, server), PumpAsync(server, client));
+            await Task.WhenAll(PumpAsync(client, server, answers: false), PumpAsync(server, client, answers: true));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
@@ -130,7 +150,27 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    // Reads the request head (to its blank line, or 64 KiB), sends the canned response, closes.
+    private async Task AnswerAsync(Socket client, byte[] response)
+    {
+        var head = new byte[64 * 1024];
+        var length = 0;
+        while (length < head.Length && head.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
+        {
+            var read = await client.ReceiveAsync(head.AsMemory(length), SocketFlags.None, _stop.Token);
+            if (read == 0)
+            {
+                return;
+            }
+
+            length += read;
+        }
+
+        await client.SendAsync(response, SocketFlags.None, _stop.Token);
+        client.Shutdown(SocketShutdown.Both);
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool answers)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -145,6 +185,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
 
                 await WaitOpenAsync();
+                if (answers && Interlocked.Read(ref _slowTicks) is > 0 and var slow)
+                {
+                    await Task.Delay(TimeSpan.FromTicks(slow), _stop.Token);
+                }
+
                 for (var sent = 0; sent < read;)
                 {
                     sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, _stop.Token);

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using AntennaIngest.Testing;
+
+namespace AntennaIngest.Workload.Chaos;
+
+/// <summary>
+/// A pgbouncer of a scenario's own in front of the shared PostgreSQL, with the shared one's
+/// settings and another pool size: started by scripts/services.sh with its state in the world's
+/// folder, so the shared pgbouncer other scenarios and tests use keeps its pool.
+/// </summary>
+public sealed class PrivatePgbouncer : IAsyncDisposable
+{
+    private readonly string _script;
+    private readonly Dictionary<string, string> _environment;
+
+    private PrivatePgbouncer(string script, Dictionary<string, string> environment, string url)
+    {
+        _script = script;
+        _environment = environment;
+        Url = url;
+    }
+
+    /// <summary>The world's database through this pgbouncer.</summary>
+    public string Url { get; }
+
+    public static async Task<PrivatePgbouncer> StartAsync(ChaosSettings settings, string directory, string databaseUrl, int poolSize)
+    {
+        var port = LoopbackPorts.Free();
+        var environment = new Dictionary<string, string>
+        {
+            ["INGEST_SERVICES_DIR"] = directory,
+            ["INGEST_PGBOUNCER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["INGEST_PGBOUNCER_POOL_SIZE"] = poolSize.ToString(CultureInfo.InvariantCulture),
+        };
+        await RunAsync(settings.ServicesScript, environment, "start", "pgbouncer");
+        var url = new UriBuilder(databaseUrl) { Port = port }.Uri.ToString();
+        return new PrivatePgbouncer(settings.ServicesScript, environment, url);
+    }
+
+    public async ValueTask DisposeAsync() => await RunAsync(_script, _environment, "stop", "pgbouncer");
+
+    private static async Task RunAsync(string script, Dictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} failed: {await errors}");
+        }
+    }
+}
