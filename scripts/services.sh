@@ -28,6 +28,12 @@ rabbit_port="${INGEST_RABBITMQ_PORT:-55672}"
 rabbit_dist_port="${INGEST_RABBITMQ_DIST_PORT:-55673}"
 bouncer_pool_size="${INGEST_PGBOUNCER_POOL_SIZE:-20}"
 s3_port="${INGEST_S3_PORT:-54568}"
+redis_tls_port="${INGEST_REDIS_TLS_PORT:-56380}"
+rabbit_tls_port="${INGEST_RABBITMQ_TLS_PORT:-55671}"
+# A private pgbouncer (chaos tls) serves TLS to its clients and may admit one more user.
+bouncer_tls="${INGEST_PGBOUNCER_TLS:-false}"
+bouncer_extra_user="${INGEST_PGBOUNCER_EXTRA_USER:-}"
+bouncer_extra_password="${INGEST_PGBOUNCER_EXTRA_PASSWORD:-}"
 db_user=antenna
 db_password=antenna
 db_name=antenna
@@ -71,6 +77,30 @@ wait_for() { # description, seconds, command...
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -n1 "$1")" 2>/dev/null; }
+
+# ---------------------------------------------------------------- TLS
+# A test CA of the project's own, a server certificate it signed for the name "localhost" only
+# (so 127.0.0.1 is a host name the certificate does not name), and a second, unrelated CA: what
+# chaos tls needs to show good, wrong-CA and wrong-name connections. Redis and RabbitMQ serve TLS
+# on ports of their own next to their plain ones, so nothing else changes for other clients.
+tls_dir="${INGEST_TLS_DIR:-$state/tls}"
+
+tls_certs() {
+  [ -f "$tls_dir/server.pem" ] && return 0
+  command -v openssl >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  mkdir -p "$tls_dir"
+  local ca
+  for ca in ca other-ca; do
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=antenna-ingest test $ca" \
+      -keyout "$tls_dir/$ca.key" -out "$tls_dir/$ca.pem" 2>/dev/null
+  done
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$tls_dir/server.ext"
+  openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$tls_dir/server.ext" -out "$tls_dir/server.pem" 2>/dev/null
+  # A throwaway test key, readable by the users pgbouncer (postgres) and RabbitMQ (rabbitmq) run as.
+  chmod 755 "$tls_dir"; chmod 644 "$tls_dir"/*.pem "$tls_dir/server.key"
+}
 
 # ---------------------------------------------------------------- PostgreSQL
 pg_dir="$state/postgres"
@@ -134,6 +164,7 @@ max_client_conn = 2000
 max_db_connections = 0
 server_reset_query =
 ignore_startup_parameters = extra_float_digits
+$(if [ "$bouncer_tls" = true ]; then printf 'client_tls_sslmode = require\nclient_tls_cert_file = %s\nclient_tls_key_file = %s\n' "$tls_dir/server.pem" "$tls_dir/server.key"; fi)
 # After a failed server login pgbouncer waits this long before the next (default 15 s): a
 # PostgreSQL restart would keep every client waiting that long after the server is back.
 server_login_retry = 1
@@ -141,6 +172,8 @@ logfile = $bouncer_dir/pgbouncer.log
 pidfile = $bouncer_dir/pgbouncer.pid
 EOF
   printf '"%s" "%s"\n' "$db_user" "$db_password" > "$bouncer_dir/userlist.txt"
+  [ -z "$bouncer_extra_user" ] || printf '"%s" "%s"\n' "$bouncer_extra_user" "$bouncer_extra_password" >> "$bouncer_dir/userlist.txt"
+  [ "$bouncer_tls" != true ] || tls_certs
   chown -R "$(db_owner)" "$bouncer_dir"
   if ! pid_alive "$bouncer_dir/pgbouncer.pid"; then
     as_db_owner pgbouncer -d "$bouncer_dir/pgbouncer.ini" >/dev/null
@@ -164,7 +197,10 @@ redis_start() {
   mkdir -p "$redis_dir"
   if ! pid_alive "$redis_dir/redis.pid"; then
     # Append-only file: the job state survives a Redis restart (the fault suite restarts it).
+    tls_certs
     redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly yes --appendfsync everysec \
+      --tls-port "$redis_tls_port" --tls-cert-file "$tls_dir/server.pem" --tls-key-file "$tls_dir/server.key" \
+      --tls-ca-cert-file "$tls_dir/ca.pem" --tls-auth-clients no \
       --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" --databases 64 >/dev/null
   fi
   # Ready once it serves data: while it loads its append-only file it accepts connections but
@@ -238,7 +274,14 @@ rabbitmq_start() {
   cat > "$rabbit_dir/rabbitmq.conf" <<EOF
 consumer_timeout = 604800000
 loopback_users = none
+listeners.ssl.default = 127.0.0.1:$rabbit_tls_port
+ssl_options.cacertfile = $tls_dir/ca.pem
+ssl_options.certfile = $tls_dir/server.pem
+ssl_options.keyfile = $tls_dir/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 EOF
+  tls_certs
   if [ ! -f "$rabbit_dir/.erlang.cookie" ]; then
     head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$rabbit_dir/.erlang.cookie"
     chmod 400 "$rabbit_dir/.erlang.cookie"
@@ -296,6 +339,9 @@ export INGEST_PGBOUNCER_ADMIN_URL='postgres://$db_user:$db_password@127.0.0.1:$b
 export INGEST_NATS_MONITOR_URL='http://127.0.0.1:$nats_http_port'
 export INGEST_PGBOUNCER_POOL_SIZE='$bouncer_pool_size'
 export INGEST_S3_ENDPOINT='http://127.0.0.1:$s3_port'
+export INGEST_TLS_DIR='$tls_dir'
+export INGEST_REDIS_TLS_PORT='$redis_tls_port'
+export INGEST_RABBITMQ_TLS_PORT='$rabbit_tls_port'
 EOF
 }
 
@@ -334,5 +380,6 @@ case "$cmd" in
   status) for s in "${service_names[@]}"; do status_line "$s" "${s}_up"; done ;;
   start|stop) check_name "${2:-}"; "${2}_${cmd}" ;;
   restart) check_name "${2:-}"; "${2}_stop"; "${2}_start" ;;
+  rabbitmqctl) shift; rabbitmq_ctl "$@" ;; # the local node's rabbitmqctl (chaos tls adds and removes a user)
   *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -82,14 +82,26 @@ public static class ConnectionUrls
                 throw new SettingsException(Variable, $"query parameter '{key}' is not supported (known: {string.Join(", ", s_postgresQueryKeywords.Keys)})");
             }
 
-            Append(builder, keyword, keyValue);
+            Append(builder, keyword, key == "sslmode" ? NpgsqlSslMode(keyValue) : keyValue);
         }
 
         return (builder.ToString(), Redact(uri));
     }
 
-    /// <summary>REDIS_URL (redis://[user:password@]host[:port][/db], rediss:// for TLS) in StackExchange.Redis form.</summary>
-    public static (string Configuration, string Redacted, int Database) ParseRedisUrl(string value, string variable = "REDIS_URL")
+    // libpq spells two of its modes with a hyphen; Npgsql names them VerifyCA and VerifyFull.
+    private static string NpgsqlSslMode(string libpqMode) => libpqMode switch
+    {
+        "verify-ca" => "VerifyCA",
+        "verify-full" => "VerifyFull",
+        _ => libpqMode,
+    };
+
+    /// <summary>
+    /// REDIS_URL (redis://[user:password@]host[:port][/db], rediss:// for TLS) in StackExchange.Redis
+    /// form. <c>?ssl_ca_certs=/path/ca.pem</c> (redis-py's name) trusts that CA for a rediss://
+    /// server; other query options (Celery's) are not connection settings and are ignored.
+    /// </summary>
+    public static (string Configuration, string Redacted, int Database, string? CaFile) ParseRedisUrl(string value, string variable = "REDIS_URL")
     {
         var Variable = variable;
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss"))
@@ -130,7 +142,13 @@ public static class ConnectionUrls
             configuration.Append(",ssl=true");
         }
 
-        return (configuration.ToString(), Redact(uri), database);
+        var caFile = QueryValue(value, "ssl_ca_certs");
+        if (caFile is not null && uri.Scheme != "rediss")
+        {
+            throw new SettingsException(Variable, "has ssl_ca_certs but is not a rediss:// (TLS) URL");
+        }
+
+        return (configuration.ToString(), Redact(uri), database, caFile);
     }
 
     /// <summary>NATS_URL: one or more nats:// (or tls://, ws://) URLs separated by commas.</summary>
@@ -156,8 +174,12 @@ public static class ConnectionUrls
         return (value, string.Join(',', redacted));
     }
 
-    /// <summary>CELERY_BROKER_URL: an AMQP 0-9-1 broker (amqp:// or amqps://).</summary>
-    public static (Uri Url, string Redacted) ParseBrokerUrl(string value)
+    /// <summary>
+    /// CELERY_BROKER_URL: an AMQP 0-9-1 broker (amqp:// or amqps://). <c>?cacertfile=/path/ca.pem</c>
+    /// (RabbitMQ's URI query parameter) is the CA an amqps:// broker's certificate must chain to;
+    /// it is taken off the URL the client gets.
+    /// </summary>
+    public static (Uri Url, string Redacted, string? CaFile) ParseBrokerUrl(string value)
     {
         const string Variable = "CELERY_BROKER_URL";
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
@@ -175,7 +197,13 @@ public static class ConnectionUrls
             throw new SettingsException(Variable, "is not an amqp:// URL");
         }
 
-        return (uri, Redact(uri));
+        var caFile = QueryValue(value, "cacertfile");
+        if (caFile is not null && uri.Scheme != "amqps")
+        {
+            throw new SettingsException(Variable, "has cacertfile but is not an amqps:// (TLS) URL");
+        }
+
+        return (new UriBuilder(uri) { Query = string.Empty }.Uri, Redact(uri), caFile);
     }
 
     /// <summary>The URL with any password replaced by ***.</summary>
@@ -227,6 +255,12 @@ public static class ConnectionUrls
             ? (Uri.UnescapeDataString(uri.UserInfo), null)
             : (Uri.UnescapeDataString(uri.UserInfo[..colon]), Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]));
     }
+
+    /// <summary>The last value of a URL's query parameter; null when absent or when the text is not a URL.</summary>
+    public static string? QueryValue(string url, string key) =>
+        url.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? ParseQuery(uri.Query).Where(p => p.Key == key).Select(p => p.Value).LastOrDefault()
+            : null;
 
     private static IEnumerable<(string Key, string Value)> ParseQuery(string query)
     {

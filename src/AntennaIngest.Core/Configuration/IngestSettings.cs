@@ -45,7 +45,8 @@ public sealed record DatabaseSettings(
     JobLogStyle JobLogStyle = JobLogStyle.Antenna);
 
 /// <param name="InvalidateDjangoCache">Bump django-cachalot's table keys in this database after every commit (INGEST_CACHALOT).</param>
-public sealed record RedisSettings(string Configuration, string Redacted, int Database, bool InvalidateDjangoCache = false);
+/// <param name="CaFile">PEM file of the CA to trust for a rediss:// server (the URL's ssl_ca_certs); null: the system's store.</param>
+public sealed record RedisSettings(string Configuration, string Redacted, int Database, bool InvalidateDjangoCache = false, string? CaFile = null);
 
 public sealed record NatsSettings(
     string Url,
@@ -54,11 +55,13 @@ public sealed record NatsSettings(
     string ResultsStream,
     string ResultsSubject,
     string ResultsConsumer,
-    int ResultsMaxDeliver);
+    int ResultsMaxDeliver,
+    string? CaFile = null);
 
 /// <param name="Results">Where task results go (Antenna's CELERY_RESULT_BACKEND); null stores none.</param>
 /// <param name="Events">Send Celery task and worker events (Antenna sets worker_send_task_events).</param>
 /// <param name="WorkerName">The worker's Celery hostname (name@host), as results and events name it.</param>
+/// <param name="CaFile">PEM file of the only CA an amqps:// broker's certificate may chain to (the URL's cacertfile); null: the system's store.</param>
 public sealed record CelerySettings(
     Uri BrokerUrl,
     string Redacted,
@@ -67,7 +70,8 @@ public sealed record CelerySettings(
     string RejectedQueue,
     CeleryResultSettings? Results = null,
     bool Events = false,
-    string WorkerName = "antenna-ingest@localhost");
+    string WorkerName = "antenna-ingest@localhost",
+    string? CaFile = null);
 
 public enum ResultBackendKind
 {

@@ -14,8 +14,8 @@ public static class ResultBackend
         var expires = TimeSpan.FromSeconds(expiresSeconds);
         if (backendUrl is null)
         {
-            var (configuration, redacted, database) = ConnectionUrls.ParseRedisUrl(WithDatabaseOne(redisUrl));
-            return new CeleryResultSettings(ResultBackendKind.Redis, new RedisSettings(configuration, redacted, database), expires);
+            var (configuration, redacted, database, caFile) = ConnectionUrls.ParseRedisUrl(WithDatabaseOne(redisUrl));
+            return new CeleryResultSettings(ResultBackendKind.Redis, new RedisSettings(configuration, redacted, database, CaFile: caFile), expires);
         }
 
         if (backendUrl.StartsWith("rpc://", StringComparison.OrdinalIgnoreCase))
@@ -25,8 +25,9 @@ public static class ResultBackend
 
         if (backendUrl.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || backendUrl.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
-            var (configuration, redacted, database) = ConnectionUrls.ParseRedisUrl(StripQuery(backendUrl), Variable);
-            return new CeleryResultSettings(ResultBackendKind.Redis, new RedisSettings(configuration, redacted, database), expires);
+            // Celery's redis backend options (?ssl_cert_reqs=...) are not connection settings here; ssl_ca_certs is.
+            var (configuration, redacted, database, caFile) = ConnectionUrls.ParseRedisUrl(backendUrl, Variable);
+            return new CeleryResultSettings(ResultBackendKind.Redis, new RedisSettings(configuration, redacted, database, CaFile: caFile), expires);
         }
 
         throw new SettingsException(Variable, "antenna-ingest stores results in redis://, rediss:// or rpc:// backends only");
@@ -51,12 +52,5 @@ public static class ResultBackend
         }
 
         return uri.GetLeftPart(UriPartial.Authority) + "/" + string.Join('/', parts) + uri.Query;
-    }
-
-    // Celery's redis backend options (?ssl_cert_reqs=...) are not connection settings here.
-    private static string StripQuery(string url)
-    {
-        var query = url.IndexOf('?', StringComparison.Ordinal);
-        return query < 0 ? url : url[..query];
     }
 }

@@ -15,10 +15,11 @@ public static class SettingsCatalog
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
-        new("DATABASE_URL", DefaultDatabaseUrl, "PostgreSQL (or pgbouncer) holding Antenna's schema; postgres:// URL as Antenna writes it, or the Npgsql keyword form.", Secret: true),
-        new("REDIS_URL", DefaultRedisUrl, "Redis with Antenna's job state (redis://[:password@]host:port/db; the db number selects the database).", Secret: true),
-        new("NATS_URL", DefaultNatsUrl, "NATS server with JetStream: task acks, job stream cleanup and the native results intake.", Secret: true),
-        new("CELERY_BROKER_URL", DefaultBrokerUrl, "RabbitMQ broker carrying Antenna's Celery queue (amqp://user:pass@host:port/vhost).", Secret: true),
+        new("DATABASE_URL", DefaultDatabaseUrl, "PostgreSQL (or pgbouncer) holding Antenna's schema; postgres:// URL as Antenna writes it, or the Npgsql keyword form; TLS as libpq: ?sslmode=verify-full&sslrootcert=/path/ca.pem.", Secret: true),
+        new("REDIS_URL", DefaultRedisUrl, "Redis with Antenna's job state (redis://[:password@]host:port/db; the db number selects the database); rediss:// for TLS, ?ssl_ca_certs=/path/ca.pem as redis-py reads it.", Secret: true),
+        new("NATS_URL", DefaultNatsUrl, "NATS server with JetStream: task acks, job stream cleanup and the native results intake; tls:// for TLS (see NATS_CA).", Secret: true),
+        new("NATS_CA", "", "PEM file of the CA that signed the NATS server's certificate, for tls:// URLs (as the nats CLI reads it); empty: the system's trust store (SSL_CERT_FILE)."),
+        new("CELERY_BROKER_URL", DefaultBrokerUrl, "RabbitMQ broker carrying Antenna's Celery queue (amqp://user:pass@host:port/vhost); amqps:// for TLS, ?cacertfile=/path/ca.pem as RabbitMQ's URIs name it (else the system's store).", Secret: true),
         new("TIME_ZONE", "America/New_York", "Django TIME_ZONE: naive timestamps in results are wall-clock times in this zone."),
         new("INGEST_CACHALOT", "true", "After every commit, invalidate django-cachalot's cached queries over the tables written (Django's cache: REDIS_URL, key prefix :1:), as Antenna's ORM writes do; false for a Django without django-cachalot."),
         new("JOB_LOG_PERSIST_ENABLED", "true", "Write job log lines to jobs_joblog (as Antenna's JobLogHandler does)."),

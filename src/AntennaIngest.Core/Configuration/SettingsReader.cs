@@ -23,9 +23,12 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
     public IngestSettings Read()
     {
         var (dbConnection, dbRedacted) = ConnectionUrls.ParseDatabaseUrl(Text("DATABASE_URL"));
-        var (redisConfiguration, redisRedacted, redisDatabase) = ConnectionUrls.ParseRedisUrl(Text("REDIS_URL"));
+        var (redisConfiguration, redisRedacted, redisDatabase, redisCaFile) = ConnectionUrls.ParseRedisUrl(Text("REDIS_URL"));
+        ExistingFile("DATABASE_URL", "sslrootcert", ConnectionUrls.QueryValue(Text("DATABASE_URL"), "sslrootcert"));
+        ExistingFile("REDIS_URL", "ssl_ca_certs", redisCaFile);
         var (natsUrl, natsRedacted) = ConnectionUrls.ParseNatsUrl(Text("NATS_URL"));
-        var (brokerUrl, brokerRedacted) = ConnectionUrls.ParseBrokerUrl(Text("CELERY_BROKER_URL"));
+        var (brokerUrl, brokerRedacted, brokerCaFile) = ConnectionUrls.ParseBrokerUrl(Text("CELERY_BROKER_URL"));
+        ExistingFile("CELERY_BROKER_URL", "cacertfile", brokerCaFile);
 
         var timeZone = Text("TIME_ZONE");
         if (!TimeZoneName().IsMatch(timeZone))
@@ -53,7 +56,8 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
             Name("INGEST_JETSTREAM_STREAM"),
             Subject("INGEST_JETSTREAM_SUBJECT"),
             Name("INGEST_JETSTREAM_CONSUMER"),
-            Int("INGEST_JETSTREAM_MAX_DELIVER", 1, 100));
+            Int("INGEST_JETSTREAM_MAX_DELIVER", 1, 100),
+            ExistingFile("NATS_CA", "the file", Optional("NATS_CA")));
 
         var celery = new CelerySettings(
             brokerUrl,
@@ -63,7 +67,8 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
             QueueName("INGEST_CELERY_REJECTED_QUEUE"),
             ResultBackend.Read(Optional("CELERY_RESULT_BACKEND"), Text("REDIS_URL"), Int("CELERY_RESULT_EXPIRES", 0, int.MaxValue)),
             Bool("INGEST_CELERY_EVENTS"),
-            WorkerName());
+            WorkerName(),
+            brokerCaFile);
 
         var storage = Choice("INGEST_CROP_STORAGE", ("filesystem", CropStorageKind.FileSystem), ("s3", CropStorageKind.S3));
         var crops = new CropSettings(
@@ -92,7 +97,7 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
 
         return new IngestSettings(
             database,
-            new RedisSettings(redisConfiguration, redisRedacted, redisDatabase, Bool("INGEST_CACHALOT")),
+            new RedisSettings(redisConfiguration, redisRedacted, redisDatabase, Bool("INGEST_CACHALOT"), redisCaFile),
             nats,
             celery,
             crops,
@@ -144,6 +149,10 @@ public sealed partial class SettingsReader(IReadOnlyDictionary<string, string?> 
         _ = DefaultOf(name);
         return Raw(name);
     }
+
+    // A CA file that is not there would otherwise surface as an endless outage at the first connection.
+    private static string? ExistingFile(string variable, string what, string? path) =>
+        path is null || File.Exists(path) ? path : throw new SettingsException(variable, $"{what} '{path}' does not exist");
 
     private string Required(string name, string problem) => Raw(name) ?? throw new SettingsException(name, problem);
 

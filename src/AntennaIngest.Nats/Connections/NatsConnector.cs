@@ -22,6 +22,7 @@ public static class NatsConnector
             MaxReconnectRetry = -1,
             ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
             ReconnectWaitMax = TimeSpan.FromSeconds(5),
+            TlsOpts = settings.CaFile is null ? NatsTlsOpts.Default : new NatsTlsOpts { CaFile = settings.CaFile },
         });
 
     public static async Task<DependencyStatus> CheckAsync(NatsSettings settings, ILoggerFactory loggerFactory)
@@ -37,9 +38,9 @@ public static class NatsConnector
         {
             return new DependencyStatus("nats", false, $"JetStream unavailable at {settings.Redacted}: {e.Error.Description}");
         }
-        catch (Exception e) when (e is NatsException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is NatsException or TimeoutException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
-            return new DependencyStatus("nats", false, $"cannot reach {settings.Redacted}: {e.Message}");
+            return DependencyStatus.Failed("nats", $"cannot reach {settings.Redacted}: {e.Message}", e, settings.CaFile is null ? "the system's store (SSL_CERT_FILE)" : $"NATS_CA {settings.CaFile}");
         }
     }
 }

@@ -38,10 +38,16 @@ public static class PostgresDataSource
         }
     }
 
+    /// <summary>True for sslmode verify-ca and verify-full: the only modes that can refuse a server's certificate (as in libpq).</summary>
+    public static bool VerifiesServerCertificate(DatabaseSettings settings) =>
+        Parse(settings).SslMode is SslMode.VerifyCA or SslMode.VerifyFull;
+
     public static NpgsqlDataSource Create(DatabaseSettings settings, ILoggerFactory loggerFactory)
     {
         var builder = new NpgsqlSlimDataSourceBuilder(Parse(settings).ConnectionString);
         builder.EnableArrays();
+        // The slim builder leaves TLS out unless asked; sslmode in DATABASE_URL decides its use.
+        builder.EnableTransportSecurity();
         builder.UseLoggerFactory(loggerFactory);
         return builder.Build();
     }

@@ -19,6 +19,12 @@ public static class RedisConnector
         options.SyncTimeout = 10000;
         options.AsyncTimeout = 10000;
         options.KeepAlive = 60;
+        if (settings.CaFile is not null)
+        {
+            // Trusts certificates this CA issued; the host name check stays on.
+            options.TrustIssuer(settings.CaFile);
+        }
+
         return options;
     }
 
@@ -46,9 +52,9 @@ public static class RedisConnector
             var server = multiplexer.GetServers().FirstOrDefault();
             return new DependencyStatus("redis", true, $"ok {settings.Redacted} (db {settings.Database}, Redis {server?.Version}, ping {latency.TotalMilliseconds:0.0} ms)");
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
         {
-            return new DependencyStatus("redis", false, $"cannot reach {settings.Redacted}: {FirstLine(e.Message)}");
+            return DependencyStatus.Failed("redis", $"cannot reach {settings.Redacted}: {FirstLine(e.Message)}", e, settings.CaFile is null ? "the system's store (SSL_CERT_FILE)" : $"ssl_ca_certs {settings.CaFile}");
         }
     }
 

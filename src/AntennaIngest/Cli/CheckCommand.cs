@@ -32,16 +32,18 @@ internal static class CheckCommand
         }
 
         var ok = true;
+        var refused = false;
         foreach (var status in await Task.WhenAll(checks))
         {
             output.WriteLine($"{status.Name,-9} {(status.Ok ? string.Empty : "FAILED ")}{status.Detail}");
             ok &= status.Ok;
+            refused |= status.RefusedCertificate is not null;
         }
 
-        return ok ? ExitCodes.Ok : ExitCodes.Failed;
+        return ok ? ExitCodes.Ok : refused ? ExitCodes.CertificateRefused : ExitCodes.Failed;
     }
 
-    private static async Task<DependencyStatus> CheckPostgresAsync(DatabaseSettings settings, CancellationToken cancellationToken)
+    internal static async Task<DependencyStatus> CheckPostgresAsync(DatabaseSettings settings, CancellationToken cancellationToken)
     {
         try
         {
@@ -51,9 +53,9 @@ internal static class CheckCommand
                 ? new DependencyStatus("postgres", true, $"ok {settings.Redacted} (Antenna tables and columns present)")
                 : new DependencyStatus("postgres", false, $"{settings.Redacted}: {string.Join("; ", problems)}");
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
-            return new DependencyStatus("postgres", false, $"cannot use {settings.Redacted}: {e.Message}");
+            return DependencyStatus.Failed("postgres", $"cannot use {settings.Redacted}: {e.Message}", e, "sslrootcert in DATABASE_URL (or the system's store, SSL_CERT_FILE)");
         }
     }
 }

@@ -9,4 +9,7 @@ internal static class ExitCodes
 
     /// <summary>A setting is invalid: start-up stopped before touching anything.</summary>
     public const int BadSettings = 2;
+
+    /// <summary>A server's TLS certificate was refused (unknown CA, wrong host name): a setting to fix, not an outage to wait out.</summary>
+    public const int CertificateRefused = 3;
 }

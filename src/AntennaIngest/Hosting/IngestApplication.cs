@@ -30,6 +30,19 @@ internal static class IngestApplication
             return ExitCodes.BadSettings;
         }
 
+        // Made before the host (and its logger factory): start-up checks and the Redis client report here.
+        using var startupLoggers = LoggerFactory.Create(logging => LoggingSetup.Configure(logging, settings.Logging));
+        var refused = await CertificateCheck.FindRefusedAsync(settings, cancellationToken);
+        foreach (var status in refused)
+        {
+            Log.CertificateRefused(startupLoggers.CreateLogger("AntennaIngest"), status.Name, status.Detail);
+        }
+
+        if (refused.Count > 0)
+        {
+            return ExitCodes.CertificateRefused;
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         LoggingSetup.Configure(builder.Logging, settings.Logging);
         builder.Services.Configure<HostOptions>(options =>
@@ -55,13 +68,11 @@ internal static class IngestApplication
         builder.Services.AddSingleton<IMetricsRefresher, PoolMetricsRefresher>();
 
         // abortConnect=false: the multiplexer returns at once and keeps reconnecting in the background.
-        // It is made before the host (and its logger factory), so it reports to one of its own.
-        using var redisLoggers = LoggerFactory.Create(logging => LoggingSetup.Configure(logging, settings.Logging));
-        var multiplexer = await RedisConnector.ConnectAsync(settings.Redis, redisLoggers);
+        var multiplexer = await RedisConnector.ConnectAsync(settings.Redis, startupLoggers);
         builder.Services.AddSingleton<IConnectionMultiplexer>(multiplexer);
         // Celery results usually live in another database of the same Redis: one multiplexer serves both.
         var resultsRedis = settings.Celery.Results?.Redis is { } results && !RedisConnector.SameServer(results, settings.Redis)
-            ? await RedisConnector.ConnectAsync(results, redisLoggers)
+            ? await RedisConnector.ConnectAsync(results, startupLoggers)
             : multiplexer;
         builder.Services.AddSingleton(sp => NatsConnector.Create(settings.Nats, sp.GetRequiredService<ILoggerFactory>()));
 

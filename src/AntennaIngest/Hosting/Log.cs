@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Error, "HTTP endpoints could not start on {Prefix}")]
     public static partial void HttpStartFailed(ILogger logger, string prefix, Exception exception);
 
+    [LoggerMessage(1005, LogLevel.Critical, "not starting: {Dependency}: {Detail}; exit 3")]
+    public static partial void CertificateRefused(ILogger logger, string dependency, string detail);
+
     [LoggerMessage(1004, LogLevel.Information, "stopped after draining; exit 0")]
     public static partial void Stopped(ILogger logger);
 }

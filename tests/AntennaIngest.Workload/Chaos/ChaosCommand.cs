@@ -66,6 +66,7 @@ public static class ChaosCommand
 
         scenarios.Add(("disk-full", () => CropStoreScenarios.DiskFullAsync(settings)));
         scenarios.Add(("s3-faults", () => CropStoreScenarios.S3FaultsAsync(settings)));
+        scenarios.Add(("tls", () => TlsScenario.RunAsync(settings)));
         scenarios.Add(("pool-exhausted", () => Scenarios.PoolExhaustedAsync(settings)));
         scenarios.Add(("hot-row-lock", () => Scenarios.HotRowLockAsync(settings)));
         scenarios.Add(("redis-flushdb", () => Scenarios.FlushDbAsync(settings)));
@@ -74,7 +75,7 @@ public static class ChaosCommand
         scenarios.Add(("stall", () => Scenarios.StallAsync(settings)));
         scenarios.Add(("memory", () => Scenarios.MemoryAsync(settings, quick ? 200 : 1000, memoryRounds)));
 
-        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9", "net-partition-nats" };
+        var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9", "net-partition-nats", "tls" };
         var toRun = scenarios.Where(s => selected is not null ? selected.Contains(s.Name) : !quick || quickSet.Contains(s.Name)).ToList();
         var results = new List<ScenarioResult>();
         foreach (var (name, run) in toRun)

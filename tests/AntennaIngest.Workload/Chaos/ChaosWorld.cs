@@ -120,7 +120,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
 
         var process = Process.Start(start)!;
         var log = new StreamWriter(instance is null ? LogPath : Path.Combine(Directory, $"ingest-{instance}.log"), append: true) { AutoFlush = true };
-        log.WriteLine($"---- start #{++_starts} {string.Join(' ', (extra ?? []).Select(e => e.Key + "=" + e.Value))}");
+        log.WriteLine($"---- start #{++_starts} {string.Join(' ', (extra ?? []).Select(e => e.Key + "=" + UrlPassword().Replace(e.Value, ":***@")))}");
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.Exited += (_, _) => log.Dispose();
@@ -131,6 +131,10 @@ public sealed partial class ChaosWorld : IAsyncDisposable
         Current = process;
         return process;
     }
+
+    // user:password@ in a URL: the log of a run must not carry what the binary itself never logs.
+    [System.Text.RegularExpressions.GeneratedRegex(":[^:/@]+@")]
+    private static partial System.Text.RegularExpressions.Regex UrlPassword();
 
     // False while a paced enqueue is still running (the expectations exist only once it ends).
     public bool AllAcked => Expectations is not null && Acked >= Expectations.Results.Count;
