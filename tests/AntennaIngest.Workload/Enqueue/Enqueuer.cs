@@ -62,27 +62,24 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
 
     /// <summary>
     /// Publishes every result; <paramref name="onEnqueued"/> gets each (reply subject, clock time in
-    /// ns from <paramref name="clock"/>, bytes). Returns the expectations.
+    /// ns from <paramref name="clock"/>, bytes). Returns the expectations. A paced run takes its
+    /// slots from <paramref name="pacer"/> when given (a schedule shared with other enqueuers),
+    /// else from one of its own at the settings' rate.
     /// </summary>
-    public async Task<Expectations> RunAsync(Func<long> clock, Action<string, long, int>? onEnqueued, CancellationToken cancellationToken)
+    public async Task<Expectations> RunAsync(Func<long> clock, Action<string, long, int>? onEnqueued, CancellationToken cancellationToken, Pacer? pacer = null)
     {
         var results = new List<ExpectedResult>(source.Manifest.ImageCount);
-        var index = 0;
+        pacer ??= settings.Rate > 0 ? new Pacer(settings.Rate) : null;
 
         // Paced runs measure latency: generate every message first, so that building and
         // compressing them does not compete with the contender for the CPU during the run.
-        IAsyncEnumerable<Prepared> messages = settings.Rate > 0 ? (await Prepare(cancellationToken).ToListAsync(cancellationToken)).ToAsyncEnumerable() : Prepare(cancellationToken);
-        var started = Stopwatch.StartNew();
+        IAsyncEnumerable<Prepared> messages = pacer is not null ? (await Prepare(cancellationToken).ToListAsync(cancellationToken)).ToAsyncEnumerable() : Prepare(cancellationToken);
         await foreach (var (expected, reply, bytes, message, adc) in messages)
         {
             results.Add(expected);
-            if (settings.Rate > 0)
+            if (pacer is not null)
             {
-                var due = TimeSpan.FromSeconds(index / settings.Rate) - started.Elapsed;
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, cancellationToken);
-                }
+                await pacer.WaitTurnAsync(cancellationToken);
             }
 
             var now = clock();
@@ -98,7 +95,6 @@ public sealed class Enqueuer(ResultSource source, EnqueueSettings settings) : IA
             }
 
             onEnqueued?.Invoke(reply, now, bytes);
-            index++;
         }
 
         return new Expectations(source.Seed, settings.Target, results);

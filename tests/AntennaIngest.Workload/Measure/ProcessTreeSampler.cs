@@ -11,8 +11,6 @@ namespace AntennaIngest.Workload.Measure;
 /// </summary>
 public sealed class ProcessTreeSampler(int sessionId)
 {
-    private static readonly long s_pageSize = Environment.SystemPageSize;
-    private const double TicksPerSecond = 100.0;
     private readonly Dictionary<int, double> _cpuByPid = [];
 
     public long PeakRssBytes { get; private set; }
@@ -40,31 +38,26 @@ public sealed class ProcessTreeSampler(int sessionId)
                 continue;
             }
 
-            try
+            if (ProcessStat.Read(dir) is not { } stat || stat.Session != sessionId)
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                continue;
+            }
 
-                // Fields after the parenthesised command name: state(3) ppid(4) pgrp(5) session(6) … utime(14) stime(15) … rss(24).
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[3], CultureInfo.InvariantCulture) != sessionId)
-                {
-                    continue;
-                }
-
-                var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-                _cpuByPid[pid] = cpu;
-                rss += long.Parse(fields[21], CultureInfo.InvariantCulture) * s_pageSize;
-                processes++;
-                if (withPss)
+            _cpuByPid[pid] = stat.CpuSeconds;
+            rss += stat.RssBytes;
+            processes++;
+            if (withPss)
+            {
+                try
                 {
                     var processPss = PssBytes(dir);
                     pss += processPss;
                     PeakPssPerProcessBytes = Math.Max(PeakPssPerProcessBytes, processPss);
                 }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-            {
-                // The process exited between listing and reading.
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                {
+                    // The process exited between listing and reading.
+                }
             }
         }
 

@@ -1,9 +1,7 @@
-using System.Globalization;
 using AntennaIngest.Testing;
 using AntennaIngest.Workload.Cli;
 using AntennaIngest.Workload.Generation;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace AntennaIngest.Workload.Setup;
 
@@ -47,6 +45,26 @@ public static class SetupCommand
 
     public static async Task<Manifest> BuildAsync(SetupSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
+        await using var jobs = await StartAsync(settings, log, cancellationToken);
+        return jobs.Manifest;
+    }
+
+    /// <summary>Builds what <see cref="BuildAsync"/> does and keeps the builder open, to add jobs later.</summary>
+    public static async Task<JobBuilder> StartAsync(SetupSettings settings, TextWriter log, CancellationToken cancellationToken)
+    {
+        var jobs = await PrepareAsync(settings, log, cancellationToken);
+        for (var j = 0; j < settings.Jobs; j++)
+        {
+            await jobs.AddAsync(log, cancellationToken);
+        }
+
+        jobs.Manifest.Save(Path.Combine(settings.Out, "manifest.json"));
+        return jobs;
+    }
+
+    // Everything but the jobs: the database with its schema, the pipeline, projects and deployments.
+    private static async Task<JobBuilder> PrepareAsync(SetupSettings settings, TextWriter log, CancellationToken cancellationToken)
+    {
         if (settings.ImagesPerJob is < 1 or > 1000)
         {
             // Antenna's consumer has max_ack_pending 1000: more tasks per job cannot all be reserved at once.
@@ -70,7 +88,21 @@ public static class SetupCommand
         }
 
         var databaseName = new Uri(directUrl).AbsolutePath.TrimStart('/');
-        await using var dataSource = NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(directUrl));
+        var dataSource = NpgsqlDataSource.Create(ServiceEndpoints.ToConnectionString(directUrl));
+        try
+        {
+            return await SeedAsync(settings, log, directUrl, databaseName, imagesDir, pool, dataSource, cancellationToken);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            throw;
+        }
+    }
+
+    // The database's fixed part; the builder it returns owns the data source.
+    private static async Task<JobBuilder> SeedAsync(SetupSettings settings, TextWriter log, string directUrl, string databaseName, string imagesDir, IReadOnlyList<(int Width, int Height, long Bytes)> pool, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
         await EnsureSchemaAsync(dataSource, cancellationToken);
         var seeder = new AntennaSeeder(dataSource);
 
@@ -89,35 +121,6 @@ public static class SetupCommand
         }
 
         var jobIdBase = settings.JobIdBase > 0 ? settings.JobIdBase : (Random.Shared.NextInt64(100_000, 900_000) * 10_000);
-        var (redisConnection, redis) = await ServiceClients.RedisAsync(ServiceEndpoints.RedisUrl);
-        await using var nats = ServiceClients.Nats(ServiceEndpoints.NatsUrl);
-        var jobs = new List<JobPlan>();
-        try
-        {
-            for (var j = 0; j < settings.Jobs; j++)
-            {
-                var projectIndex = j % settings.Projects;
-                var projectDeployments = deployments.Skip(projectIndex * settings.Deployments).Take(settings.Deployments).ToList();
-                var images = await SeedImagesAsync(dataSource, seeder, settings, j, projectDeployments, pool, cancellationToken);
-                var jobId = jobIdBase + j;
-                await InsertJobAsync(dataSource, jobId, projectDeployments[0].Project, pipeline.Id, images.Count, cancellationToken);
-
-                var ids = images.Select(i => i.Id.ToString(CultureInfo.InvariantCulture)).ToList();
-                await AntennaJobState.InitializeAsync(redis, jobId, ids);
-                var tasks = new AntennaJobTasks(nats, jobId);
-                await tasks.CreateAsync(TimeSpan.FromSeconds(settings.AckWaitSeconds));
-                await tasks.PublishTasksAsync(images.Select(i => (i.Id, i.Url)));
-                var replies = await ReserveAllAsync(tasks, images.Count, cancellationToken);
-                var planned = images.Select((image, index) => new ImagePlan(index, image.Id, image.Width, image.Height, image.Url, replies[image.Id.ToString(CultureInfo.InvariantCulture)])).ToList();
-                jobs.Add(new JobPlan(j, jobId, projectDeployments[0].Project, planned));
-                log.WriteLine($"setup: job {jobId}: {images.Count} images, Redis state and stream job_{jobId} ready, {replies.Count} tasks reserved");
-            }
-        }
-        finally
-        {
-            await redisConnection.DisposeAsync();
-        }
-
         var manifest = new Manifest(
             databaseName,
             directUrl,
@@ -129,9 +132,8 @@ public static class SetupCommand
             settings.SpeciesLabels,
             settings.AckWaitSeconds,
             pipeline,
-            jobs);
-        manifest.Save(Path.Combine(settings.Out, "manifest.json"));
-        return manifest;
+            []);
+        return await JobBuilder.OpenAsync(manifest, dataSource, settings, deployments, pool, jobIdBase);
     }
 
     private static async Task EnsureSchemaAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -183,114 +185,6 @@ public static class SetupCommand
         }
 
         return new PipelinePlan(pipelineId, slug, detector, binary, speciesAlgorithm);
-    }
-
-    private static async Task<List<(long Id, int Width, int Height, string Url)>> SeedImagesAsync(
-        NpgsqlDataSource dataSource,
-        AntennaSeeder seeder,
-        SetupSettings settings,
-        int jobIndex,
-        List<(long Project, long Deployment, int Number)> deployments,
-        IReadOnlyList<(int Width, int Height, long Bytes)> pool,
-        CancellationToken cancellationToken)
-    {
-        // Each job is one night of captures: one event per deployment, images every 30 s from 22:00.
-        var night = new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero).AddDays(jobIndex);
-        var events = new List<long>();
-        foreach (var (project, deployment, _) in deployments)
-        {
-            events.Add(await seeder.EventAsync(deployment, project, night));
-        }
-
-        var random = new Random(ResultGenerator.Mix(settings.Seed, jobIndex, -1));
-        var count = settings.ImagesPerJob;
-        var paths = new string[count];
-        var stamps = new DateTimeOffset[count];
-        var widths = new int[count];
-        var heights = new int[count];
-        var sizes = new long[count];
-        var deploymentIds = new long[count];
-        var eventIds = new long[count];
-        var projectIds = new long[count];
-        for (var i = 0; i < count; i++)
-        {
-            var d = i % deployments.Count;
-            var poolIndex = random.Next(pool.Count);
-            stamps[i] = night.AddSeconds(30 * (i / deployments.Count));
-            paths[i] = string.Create(CultureInfo.InvariantCulture, $"trap-{deployments[d].Number}/{night:yyyy-MM-dd}/{stamps[i]:yyyyMMddHHmmss}-snapshot-{jobIndex}-{i}_p{poolIndex}.jpg");
-            (widths[i], heights[i], sizes[i]) = pool[poolIndex];
-            deploymentIds[i] = deployments[d].Deployment;
-            eventIds[i] = events[d];
-            projectIds[i] = deployments[d].Project;
-        }
-
-        await using var insert = dataSource.CreateCommand(
-            """
-            INSERT INTO main_sourceimage (created_at, updated_at, path, public_base_url, "timestamp", width, height, size, deployment_id, event_id, project_id, test_image)
-            SELECT now(), now(), p, $9, ts, w, h, s, d, e, pr, false
-            FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) AS u(p, ts, w, h, s, d, e, pr)
-            RETURNING id, path
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = paths });
-        insert.Parameters.Add(new NpgsqlParameter { Value = stamps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        insert.Parameters.Add(new NpgsqlParameter { Value = widths });
-        insert.Parameters.Add(new NpgsqlParameter { Value = heights });
-        insert.Parameters.Add(new NpgsqlParameter { Value = sizes });
-        insert.Parameters.Add(new NpgsqlParameter { Value = deploymentIds });
-        insert.Parameters.Add(new NpgsqlParameter { Value = eventIds });
-        insert.Parameters.Add(new NpgsqlParameter { Value = projectIds });
-        insert.Parameters.Add(new NpgsqlParameter { Value = settings.ImageBaseUrl });
-        var byPath = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                byPath[reader.GetString(1)] = reader.GetInt64(0);
-            }
-        }
-
-        var baseUrl = settings.ImageBaseUrl.EndsWith('/') ? settings.ImageBaseUrl : settings.ImageBaseUrl + "/";
-        return paths.Select((path, i) => (byPath[path], widths[i], heights[i], baseUrl + path)).ToList();
-    }
-
-    private static async Task InsertJobAsync(NpgsqlDataSource dataSource, long jobId, long projectId, long pipelineId, int totalImages, CancellationToken cancellationToken)
-    {
-        // As MLJob.run leaves an async_api job: STARTED, collect stage done, explicit id so Redis
-        // keys and stream names never collide with other databases on the same servers.
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO jobs_job (id, created_at, updated_at, name, queue, started_at, status, progress, project_id, pipeline_id,
-                delay, shuffle, job_type_key, logs, dispatch_mode)
-            VALUES ($1, now(), now(), $2, 'default', now(), 'STARTED', $3::jsonb, $4, $5, 0, true, 'ml', '{"stdout":[],"stderr":[]}', 'async_api')
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        command.Parameters.Add(new NpgsqlParameter { Value = $"Benchmark ML job {jobId}" });
-        command.Parameters.Add(new NpgsqlParameter { Value = AntennaSeeder.InitialProgress("STARTED", totalImages).ToJsonString() });
-        command.Parameters.Add(new NpgsqlParameter { Value = projectId });
-        command.Parameters.Add(new NpgsqlParameter { Value = pipelineId });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<Dictionary<string, string>> ReserveAllAsync(AntennaJobTasks tasks, int count, CancellationToken cancellationToken)
-    {
-        var replies = new Dictionary<string, string>(StringComparer.Ordinal);
-        var idle = 0;
-        while (replies.Count < count && idle < 50)
-        {
-            var batch = await tasks.ReserveAsync(Math.Min(256, count - replies.Count));
-            foreach (var (imageId, reply) in batch)
-            {
-                replies[imageId] = reply;
-            }
-
-            idle = batch.Count == 0 ? idle + 1 : 0;
-            if (batch.Count == 0)
-            {
-                await Task.Delay(20, cancellationToken);
-            }
-        }
-
-        return replies.Count == count ? replies : throw new InvalidOperationException($"reserved {replies.Count} of {count} tasks of stream {tasks.StreamName}");
     }
 }
 
