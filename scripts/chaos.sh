@@ -8,6 +8,9 @@
 #   scripts/chaos.sh            full run (100 kills; about 15 minutes on 2 cores)
 #   scripts/chaos.sh --quick    CI subset (about 3 minutes)
 #   scripts/chaos.sh --scenarios kill9-after_commit,poison
+#   scripts/chaos.sh --soak MINUTES   the soak alone (never in a suite): one instance at 50 % of its
+#                                     measured maximum for MINUTES (the run: 60), judged per
+#                                     minute; writes results/soak-<stamp>/soak.{md,json}, samples.jsonl
 # The services it restarts are the local ones of scripts/services.sh; it uses Redis database 7 so
 # its FLUSHDB touches nothing else.
 set -euo pipefail
@@ -21,8 +24,10 @@ binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 [ -x "$binary" ] || scripts/publish.sh
 dotnet build tests/AntennaIngest.Workload/AntennaIngest.Workload.csproj -c Release -nologo -v quiet >/dev/null
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="$root_dir/results/chaos-$stamp"
+kind=chaos
+for arg in "$@"; do case $arg in --soak|--soak=*) kind=soak ;; esac; done
+out="$root_dir/results/$kind-$stamp"
 status=0
 tests/AntennaIngest.Workload/bin/Release/net10.0/antenna-workload chaos --binary "$binary" --out "$out" --root "$root_dir" "$@" || status=$?
-ln -sfn "chaos-$stamp" "$root_dir/results/chaos-latest"
+ln -sfn "$kind-$stamp" "$root_dir/results/$kind-latest"
 exit $status

@@ -15,18 +15,24 @@ namespace AntennaIngest.Workload.Chaos;
 /// </summary>
 public static class ChaosCommand
 {
-    public const string Usage = "chaos --binary PATH --out DIR [--quick] [--scenarios a,b] [--kills-per-point N] [--images N] [--memory-rounds N] [--seed 1] [--keep]";
+    public const string Usage =
+        """
+        chaos --binary PATH --out DIR [--quick] [--scenarios a,b] [--kills-per-point N] [--images N] [--memory-rounds N] [--seed 1] [--keep]
+                [--soak MINUTES [--soak-load 0.5] [--soak-max-results 6000] [--soak-images-per-job 300] [--soak-jobs-per-round 2]] (the soak alone)
+        """;
 
     public static async Task<int> RunAsync(Options options)
     {
         var quick = options.Flag("quick");
         var outDir = Path.GetFullPath(options.Required("out"));
         var root = options.Get("root", Directory.GetCurrentDirectory());
+        var soak = SoakOptions(options);
         var settings = new ChaosSettings(
             outDir,
             Path.GetFullPath(options.Required("binary")),
             options.Number("seed", 1),
-            options.Number("species-labels", 300),
+            // The soak runs the benchmark's payload mix: its species classifier has 3,000 labels.
+            options.Number("species-labels", soak is null ? 300 : 3000),
             string.Empty,
             Path.Combine(outDir, "images"),
             Path.Combine(root, "scripts", "services.sh"),
@@ -77,6 +83,12 @@ public static class ChaosCommand
 
         var quickSet = new[] { "kill9-after_decode", "kill9-in_transaction", "kill9-after_commit", "kill9-after_redis", "kill9-during_crops", "restart-postgres", "restart-rabbitmq", "redis-flushdb", "poison", "sigterm", "stall", "scale-out-kill9", "net-partition-nats", "tls" };
         var toRun = scenarios.Where(s => selected is not null ? selected.Contains(s.Name) : !quick || quickSet.Contains(s.Name)).ToList();
+        if (soak is not null)
+        {
+            // Never part of a suite: an hour of one scenario runs only when asked for.
+            toRun = [("soak", () => SoakScenario.RunAsync(settings, soak))];
+        }
+
         var results = new List<ScenarioResult>();
         foreach (var (name, run) in toRun)
         {
@@ -100,6 +112,27 @@ public static class ChaosCommand
         await File.WriteAllTextAsync(Path.Combine(outDir, "chaos.md"), table);
         await File.WriteAllBytesAsync(Path.Combine(outDir, "chaos.json"), JsonSerializer.SerializeToUtf8Bytes(results, ChaosJson.Default.ListScenarioResult));
         return results.All(r => r.Ok) ? 0 : 1;
+    }
+
+    private static SoakSettings? SoakOptions(Options options)
+    {
+        if (options.Get("soak") is not { } minutes)
+        {
+            return null;
+        }
+
+        var soak = new SoakSettings(
+            int.Parse(minutes, CultureInfo.InvariantCulture),
+            options.Fraction("soak-load", 0.5),
+            options.Number("soak-max-results", 6000),
+            options.Number("soak-images-per-job", 300),
+            options.Number("soak-jobs-per-round", 2));
+        if (soak.Minutes <= SoakVerdict.WarmUpMinutes)
+        {
+            throw new UsageException($"--soak needs more than {SoakVerdict.WarmUpMinutes} minutes: the first {SoakVerdict.WarmUpMinutes} are warm-up, the rules judge the minutes after them");
+        }
+
+        return soak;
     }
 
     private static string Table(List<ScenarioResult> results)

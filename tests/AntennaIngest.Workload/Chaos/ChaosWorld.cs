@@ -24,6 +24,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _enqueuedAt = new(StringComparer.Ordinal);
     private AckObserver? _acks;
     private NATS.Client.Core.NatsConnection? _nats;
+    private JobBuilder? _jobs;
     private int _starts;
 
     private ChaosWorld(ChaosSettings settings, string name, Manifest manifest, string directory)
@@ -40,7 +41,7 @@ public sealed partial class ChaosWorld : IAsyncDisposable
 
     public string Name { get; }
 
-    public Manifest Manifest { get; }
+    public Manifest Manifest { get; private set; }
 
     public string Directory { get; }
 
@@ -59,15 +60,23 @@ public sealed partial class ChaosWorld : IAsyncDisposable
 
     public string LogPath => Path.Combine(Directory, "ingest.log");
 
-    public static async Task<ChaosWorld> CreateAsync(ChaosSettings settings, string name, int images, int jobs = 1)
+    /// <param name="addJobsLater">Keeps the setup open for <see cref="AddJobsAsync"/> (jobs of <paramref name="images"/> images each).</param>
+    public static async Task<ChaosWorld> CreateAsync(ChaosSettings settings, string name, int images, int jobs = 1, bool addJobsLater = false)
     {
         var directory = Path.Combine(settings.Out, name);
         System.IO.Directory.CreateDirectory(directory);
-        var manifest = await SetupCommand.BuildAsync(
+        var builder = await SetupCommand.StartAsync(
             new SetupSettings(directory, jobs, images, settings.Seed, 1, 1, null, settings.SpeciesLabels, settings.ImageBaseUrl, settings.ImagesDir, 7200, 0),
             TextWriter.Null,
             CancellationToken.None);
-        var world = new ChaosWorld(settings, name, manifest, directory);
+        var manifest = builder.Manifest;
+        if (!addJobsLater)
+        {
+            await builder.DisposeAsync();
+            builder = null;
+        }
+
+        var world = new ChaosWorld(settings, name, manifest, directory) { _jobs = builder };
         world._nats = ServiceClients.Nats(manifest.NatsUrl, "antenna-chaos-acks");
         world._acks = new AckObserver(world._nats, world.Now);
         await world._acks.StartAsync(manifest.Jobs.Select(j => $"job_{j.Id}"), CancellationToken.None);
@@ -76,20 +85,33 @@ public sealed partial class ChaosWorld : IAsyncDisposable
 
     public long Now() => _clockStart + (_clock.ElapsedTicks * (1_000_000_000L / Stopwatch.Frequency));
 
-    /// <summary>Publishes the whole backlog as Celery messages (before or while the binary runs).</summary>
-    public async Task EnqueueAsync(double rate = 0, int limit = 0)
+    /// <summary>
+    /// Publishes the whole backlog as Celery messages (before or while the binary runs), or only
+    /// the results of the jobs <paramref name="only"/> names: then the expectations are returned,
+    /// the caller's to gather. A shared <paramref name="pacer"/> paces calls on one schedule.
+    /// </summary>
+    public async Task<Expectations> EnqueueAsync(double rate = 0, int limit = 0, IReadOnlyList<JobPlan>? only = null, Pacer? pacer = null)
     {
         var settings = new EnqueueSettings("celery", ServiceEndpoints.BrokerUrl, Queue, Manifest.NatsUrl, "unused", "unused", rate, limit, Confirm: true);
-        await using var enqueuer = new Enqueuer(new ResultSource(Manifest, Settings.Seed), settings);
+        await using var enqueuer = new Enqueuer(new ResultSource(only is null ? Manifest : Manifest with { Jobs = only }, Settings.Seed), settings);
         await enqueuer.ConnectAsync(CancellationToken.None);
-        Expectations = await enqueuer.RunAsync(Now, (reply, ns, _) => _enqueuedAt[reply] = ns, CancellationToken.None);
+        var expectations = await enqueuer.RunAsync(Now, (reply, ns, _) => _enqueuedAt[reply] = ns, CancellationToken.None, pacer);
+        if (only is null)
+        {
+            Expectations = expectations;
+        }
+
+        return expectations;
     }
 
-    /// <summary>Seconds from each result's enqueue to its first observed ack (acked results only).</summary>
-    public IReadOnlyList<double> SecondsEnqueueToAck()
+    /// <summary>
+    /// Seconds from each result's enqueue to its first observed ack (acked results only), for
+    /// acks observed from <paramref name="fromNs"/> until before <paramref name="untilNs"/> (<see cref="Now"/>'s clock).
+    /// </summary>
+    public IReadOnlyList<double> SecondsEnqueueToAck(long fromNs = long.MinValue, long untilNs = long.MaxValue)
     {
         var (firstAck, _) = _acks!.Snapshot();
-        return firstAck.Where(a => _enqueuedAt.ContainsKey(a.Key)).Select(a => (a.Value - _enqueuedAt[a.Key]) / 1e9).ToList();
+        return firstAck.Where(a => a.Value >= fromNs && a.Value < untilNs && _enqueuedAt.ContainsKey(a.Key)).Select(a => (a.Value - _enqueuedAt[a.Key]) / 1e9).ToList();
     }
 
     /// <summary>
@@ -358,6 +380,11 @@ public sealed partial class ChaosWorld : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CleanupAsync();
+        if (_jobs is not null)
+        {
+            await _jobs.DisposeAsync();
+        }
+
         if (_acks is not null)
         {
             await _acks.DisposeAsync();

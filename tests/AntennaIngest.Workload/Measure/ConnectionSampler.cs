@@ -26,11 +26,18 @@ public sealed class ConnectionSampler(string directUrl, string database, string 
 
     public double PeakMaxWaitSeconds { get; private set; }
 
+    /// <summary>Server connections to the database at the last sample.</summary>
+    public long ServerConnections { get; private set; }
+
+    /// <summary>pgbouncer clients of the database (active and waiting) at the last sample.</summary>
+    public long Clients { get; private set; }
+
     public async Task SampleDatabaseAsync(CancellationToken cancellationToken)
     {
         await using var command = _postgres.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = database });
         var count = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        ServerConnections = count;
         PeakServerConnections = Math.Max(PeakServerConnections, count);
     }
 
@@ -51,6 +58,7 @@ public sealed class ConnectionSampler(string directUrl, string database, string 
 
             var header = lines[0].Split('\t');
             int Column(string name) => Array.IndexOf(header, name);
+            long clients = 0;
             foreach (var line in lines.Skip(1))
             {
                 var cells = line.Split('\t');
@@ -65,7 +73,10 @@ public sealed class ConnectionSampler(string directUrl, string database, string 
                 PeakServerActive = Math.Max(PeakServerActive, Value("sv_active"));
                 PeakServerTotal = Math.Max(PeakServerTotal, Value("sv_active") + Value("sv_idle") + Value("sv_used") + Value("sv_tested") + Value("sv_login"));
                 PeakMaxWaitSeconds = Math.Max(PeakMaxWaitSeconds, Value("maxwait") + (Value("maxwait_us") / 1e6));
+                clients += Value("cl_active") + Value("cl_waiting");
             }
+
+            Clients = clients;
         }
         catch (System.ComponentModel.Win32Exception)
         {
