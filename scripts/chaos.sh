@@ -12,20 +12,21 @@
 #                                     measured maximum for MINUTES (the issue's run: 60), judged per
 #                                     minute; writes results/soak-<stamp>/soak.{md,json}, samples.jsonl
 # The services it restarts are the local ones of scripts/services.sh; it uses Redis database 7 so
-# its FLUSHDB touches nothing else.
+# its FLUSHDB touches nothing else (the soak: 9, and 8 for the binary's task results).
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root_dir"
 scripts/services.sh up
 eval "$(scripts/services.sh env)"
-export REDIS_URL="${REDIS_URL%/*}/7"
+kind=chaos
+for arg in "$@"; do case $arg in --soak|--soak=*) kind=soak ;; esac; done
+# The soak counts every key of its Redis databases: job state in 9 (results in 8), apart from the suite's 7.
+if [ $kind = soak ]; then export REDIS_URL="${REDIS_URL%/*}/9"; else export REDIS_URL="${REDIS_URL%/*}/7"; fi
 
 binary="${INGEST_BINARY:-$root_dir/artifacts/publish/antenna-ingest}"
 [ -x "$binary" ] || scripts/publish.sh
 dotnet build tests/AntennaIngest.Workload/AntennaIngest.Workload.csproj -c Release -nologo -v quiet >/dev/null
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-kind=chaos
-for arg in "$@"; do case $arg in --soak|--soak=*) kind=soak ;; esac; done
 out="$root_dir/results/$kind-$stamp"
 status=0
 tests/AntennaIngest.Workload/bin/Release/net10.0/antenna-workload chaos --binary "$binary" --out "$out" --root "$root_dir" "$@" || status=$?

@@ -12,6 +12,7 @@ public sealed record SoakReport(
     int MaximumResults,
     double MaximumWindowSeconds,
     double OfferedPerSecond,
+    long SlotsDropped,
     int Rounds,
     double SetupSeconds,
     double BacklogEnqueueSeconds,
@@ -38,6 +39,7 @@ public sealed record SoakReport(
         md.AppendLine(c, $"Soak: {Settings.Minutes} minutes, one instance at {OfferedPerSecond:F1} results/s ({Settings.Load:P0} of its maximum of {MaximumPerSecond:F1}/s),");
         md.AppendLine(c, $"the benchmark's payload mix, rolling jobs of {Settings.ImagesPerJob} images, {Settings.JobsPerRound} at a time ({Rounds} rounds).");
         md.AppendLine(c, $"Maximum: a backlog of {MaximumResults} results drained by a process of its own, {MaximumWindowSeconds:F1} s from first to last ack.");
+        md.AppendLine(c, $"The harness was more than 1 s behind its schedule for {SlotsDropped} results (dropped from the schedule rather than sent in a burst).");
         md.AppendLine(c, $"Harness time: setup {SetupSeconds:F0} s (database and the backlog's jobs), backlog enqueue {BacklogEnqueueSeconds:F0} s, maximum run {MaximumRunSeconds:F0} s; each later round's jobs took {RoundSetupSeconds:F1} s to set up (while the round before ran).");
         md.AppendLine();
         md.AppendLine("| minute | offered/s | acked/s | p50 (ms) | p99 (ms) | RSS (MB) | CPU (cores) | job-state keys | result keys | jobs finished | jobs open | queue | binary TCP (pgbouncer/redis/nats/rabbitmq/other) | not established | PostgreSQL backends | pgbouncer clients |");
