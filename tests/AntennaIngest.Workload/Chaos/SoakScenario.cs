@@ -56,7 +56,7 @@ public static class SoakScenario
         // of its own. Its shortfall shows in offered/s and the slots it dropped instead.
         var pacer = new Pacer(rate, maxLag: TimeSpan.FromSeconds(1));
         var roundSetup = new List<double>();
-        var offering = OfferAsync(world, pacer, rounds, soak.JobsPerRound, roundSetup);
+        var offering = OfferAsync(world, pacer, rounds, soak.JobsPerRound, TimeSpan.FromMinutes(soak.Minutes), roundSetup);
         if (await Task.WhenAny(pacer.Started, offering) == offering)
         {
             await offering; // its first round failed: say why rather than sample nothing
@@ -72,7 +72,7 @@ public static class SoakScenario
         var checks = SoakVerdict.Judge(samples, rate);
         var ok = maxDrained && maxExit == 0 && drained && alive && exit == 0 && checks.All(c => c.Ok);
         var row = Scenarios.Result(world.Name, 1, tally, null, ok, string.Create(CultureInfo.InvariantCulture,
-            $"{soak.Minutes} min at {rate:F1}/s ({soak.Load:P0} of the {maximum:F1}/s maximum), {rounds} rounds of {soak.JobsPerRound} × {soak.ImagesPerJob}; {checks.Count(c => c.Ok)}/{checks.Count} soak checks ok{(checks.All(c => c.Ok) ? string.Empty : " (failed: " + string.Join(", ", checks.Where(c => !c.Ok).Select(c => c.Name)) + ")")}"));
+            $"{soak.Minutes} min at {rate:F1}/s ({soak.Load:P0} of the {maximum:F1}/s maximum), {offered.Count / perRound} of {rounds} planned rounds of {soak.JobsPerRound} × {soak.ImagesPerJob}; {checks.Count(c => c.Ok)}/{checks.Count} soak checks ok{(checks.All(c => c.Ok) ? string.Empty : " (failed: " + string.Join(", ", checks.Where(c => !c.Ok).Select(c => c.Name)) + ")")}"));
         var report = new SoakReport(soak, maximum, backlog.Results.Count, maxWindow, rate, pacer.SlotsDropped, rounds, setupSeconds, enqueueSeconds, maxSeconds,
             roundSetup.Count > 0 ? roundSetup.Average() : 0, samples, checks, row);
         await SoakReport.WriteAsync(report, settings.Out);
@@ -81,11 +81,14 @@ public static class SoakScenario
 
     // Rounds of jobs, each set up while the one before is published, so at most two are in hand
     // and each round's jobs get all their results (and finish) during the soak.
-    private static async Task<List<ExpectedResult>> OfferAsync(ChaosWorld world, Pacer pacer, int rounds, int jobsPerRound, List<double> roundSetupSeconds)
+    // A harness that falls behind offers fewer rounds rather than running past the soak's minutes:
+    // no round starts once they are over.
+    private static async Task<List<ExpectedResult>> OfferAsync(ChaosWorld world, Pacer pacer, int rounds, int jobsPerRound, TimeSpan duration, List<double> roundSetupSeconds)
     {
         var offered = new List<ExpectedResult>();
         Task<Expectations>? previous = null;
-        for (var r = 0; r < rounds; r++)
+        var clock = Stopwatch.StartNew();
+        for (var r = 0; r < rounds && clock.Elapsed < duration; r++)
         {
             var setup = Stopwatch.StartNew();
             var jobs = await world.AddJobsAsync(jobsPerRound);
