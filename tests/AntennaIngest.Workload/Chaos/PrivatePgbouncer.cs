@@ -42,28 +42,10 @@ public sealed class PrivatePgbouncer : IAsyncDisposable
             environment[key] = value;
         }
 
-        await RunAsync(settings.ServicesScript, environment, "start", "pgbouncer");
+        await Scenarios.RunScriptAsync(settings.ServicesScript, environment, "start", "pgbouncer");
         var url = new UriBuilder(databaseUrl) { Port = port }.Uri.ToString();
         return new PrivatePgbouncer(settings.ServicesScript, environment, url, port);
     }
 
-    public async ValueTask DisposeAsync() => await RunAsync(_script, _environment, "stop", "pgbouncer");
-
-    private static async Task RunAsync(string script, Dictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} failed: {await errors}");
-        }
-    }
+    public async ValueTask DisposeAsync() => await Scenarios.RunScriptAsync(_script, _environment, "stop", "pgbouncer");
 }

@@ -498,13 +498,24 @@ public static class Scenarios
         return peak;
     }
 
-    private static async Task RunAsync(string script, params string[] arguments)
+    private static Task RunAsync(string script, params string[] arguments) => RunScriptAsync(script, null, arguments);
+
+    /// <summary>Runs a project script (services.sh) with extra environment; throws with its error output when it fails.</summary>
+    internal static async Task RunScriptAsync(string script, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} failed: {await process.StandardError.ReadToEndAsync()}");
+            throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} failed: {await errors}");
         }
     }
 

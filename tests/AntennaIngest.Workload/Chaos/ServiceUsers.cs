@@ -65,17 +65,8 @@ public sealed class ServiceUsers : IAsyncDisposable
         await RabbitAsync(_world, "delete_user", User);
     }
 
-    private static async Task RabbitAsync(ChaosWorld world, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(world.Settings.ServicesScript, ["rabbitmqctl", .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"rabbitmqctl {arguments[0]} failed: {await errors}");
-        }
-    }
+    private static Task RabbitAsync(ChaosWorld world, params string[] arguments) =>
+        Scenarios.RunScriptAsync(world.Settings.ServicesScript, null, ["rabbitmqctl", .. arguments]);
 }
 
 /// <summary>One password per service, random per run, so none can be found anywhere by chance.</summary>
